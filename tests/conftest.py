@@ -1,0 +1,110 @@
+"""Shared fixtures: the sandbox in-process and on a real port, a client over ASGITransport,
+an in-memory keyring, and temporary config/data dirs so no test touches the real home."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import keyring
+import keyring.backend
+import pytest
+
+from tui.api import InsightsAPI
+from tui.sandbox import DEMO_API_KEY, DEFAULT_PROJECT_ID, SandboxConfig, create_app, serve_in_thread
+
+SANDBOX_BASE_URL = "http://sandbox.test"
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring that lives in a dict: the OS backend cannot run on a headless test box."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        from keyring.errors import PasswordDeleteError
+
+        if (service, username) not in self.passwords:
+            raise PasswordDeleteError(username)
+        del self.passwords[(service, username)]
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    config_dir = tmp_path / "config"
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("HOGTUI_CONFIG_DIR", str(config_dir))
+    monkeypatch.setenv("HOGTUI_DATA_DIR", str(data_dir))
+    for name in ("POSTHOG_PERSONAL_API_KEY", "POSTHOG_HOST", "POSTHOG_PROJECT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    return {"config": config_dir, "data": data_dir}
+
+
+@pytest.fixture
+def sandbox_config() -> SandboxConfig:
+    """A small, quick sandbox: few insights, short calculations, no faults, no rate limit."""
+    return SandboxConfig(
+        insights=60,
+        seed=7,
+        query_seconds=0.3,
+        rate_limit_per_minute=None,
+        rate_limit_per_hour=None,
+    )
+
+
+@pytest.fixture
+def sandbox_app(sandbox_config: SandboxConfig) -> Any:
+    return create_app(sandbox_config)
+
+
+@pytest.fixture
+def sandbox_state(sandbox_app: Any) -> Any:
+    return sandbox_app.state.sandbox
+
+
+def make_api(app: Any, api_key: str = DEMO_API_KEY, **kwargs: Any) -> InsightsAPI:
+    """A client that talks HTTP to the in-process sandbox."""
+    return InsightsAPI(
+        SANDBOX_BASE_URL,
+        DEFAULT_PROJECT_ID,
+        api_key,
+        transport=httpx.ASGITransport(app=app),
+        **kwargs,
+    )
+
+
+@pytest.fixture
+async def api(sandbox_app: Any) -> AsyncIterator[InsightsAPI]:
+    async with make_api(sandbox_app) as client:
+        yield client
+
+
+@pytest.fixture
+def live_sandbox(sandbox_config: SandboxConfig) -> Iterator[Any]:
+    """The sandbox served by a real uvicorn on 127.0.0.1 and a free port."""
+    handle = serve_in_thread(sandbox_config, host="127.0.0.1", port=0)
+    try:
+        yield handle
+    finally:
+        handle.stop()
