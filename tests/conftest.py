@@ -108,3 +108,24 @@ def live_sandbox(sandbox_config: SandboxConfig) -> Iterator[Any]:
         yield handle
     finally:
         handle.stop()
+
+
+@pytest.fixture
+def make_hog_app(sandbox_app: Any, isolated_dirs: dict[str, Path]) -> Any:
+    """Build a HogApp whose session talks to the in-process sandbox."""
+
+    def factory(*, api_key: str = DEMO_API_KEY, demo: bool = False) -> Any:
+        from tui.app import HogApp
+        from tui.config import Profile
+        from tui.drafts import DraftStore
+        from tui.session import Session
+
+        session = Session(
+            profile=Profile(name="test", host=SANDBOX_BASE_URL, project_id=DEFAULT_PROJECT_ID),
+            api=make_api(sandbox_app, api_key),
+            drafts=DraftStore(isolated_dirs["data"] / "drafts"),
+            demo=demo,
+        )
+        return HogApp(session=session)
+
+    return factory
