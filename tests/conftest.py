@@ -7,15 +7,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import keyring
 import keyring.backend
 import pytest
+from support import SANDBOX_BASE_URL, make_api
 
 from tui.api import InsightsAPI
-from tui.sandbox import DEMO_API_KEY, DEFAULT_PROJECT_ID, SandboxConfig, create_app, serve_in_thread
-
-SANDBOX_BASE_URL = "http://sandbox.test"
+from tui.sandbox import DEFAULT_PROJECT_ID, DEMO_API_KEY, SandboxConfig, create_app, serve_in_thread
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -81,17 +79,6 @@ def sandbox_app(sandbox_config: SandboxConfig) -> Any:
 @pytest.fixture
 def sandbox_state(sandbox_app: Any) -> Any:
     return sandbox_app.state.sandbox
-
-
-def make_api(app: Any, api_key: str = DEMO_API_KEY, **kwargs: Any) -> InsightsAPI:
-    """A client that talks HTTP to the in-process sandbox."""
-    return InsightsAPI(
-        SANDBOX_BASE_URL,
-        DEFAULT_PROJECT_ID,
-        api_key,
-        transport=httpx.ASGITransport(app=app),
-        **kwargs,
-    )
 
 
 @pytest.fixture

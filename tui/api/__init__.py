@@ -1,1 +1,72 @@
-"""api"""
+"""The async PostHog insights client: `InsightsAPI`, its refresh jobs, models and errors.
+
+Imports only httpx, pydantic and the standard library, so it works from a script with no terminal:
+`async with InsightsAPI(host, project_id, api_key) as api: ...`.
+"""
+
+from tui.api.client import UNSET, InsightsAPI, ListFilters
+from tui.api.errors import (
+    ApiError,
+    AuthenticationError,
+    MethodNotAllowedError,
+    NetworkError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ServerError,
+    UnexpectedResponseError,
+    ValidationError,
+)
+from tui.api.models import (
+    AccessControls,
+    ActivityChange,
+    ActivityLogEntry,
+    ActivityPage,
+    DashboardTile,
+    Insight,
+    InsightKind,
+    Page,
+    QueryProgress,
+    QueryStatus,
+    SharingConfiguration,
+    UserBasic,
+)
+from tui.api.pacing import RateLimit, RatePacer
+from tui.api.refresh import PollPolicy, RefreshJob, RefreshMode, RefreshState, RefreshUpdate
+from tui.api.retry import RetryPolicy
+
+__all__ = [
+    "UNSET",
+    "AccessControls",
+    "ActivityChange",
+    "ActivityLogEntry",
+    "ActivityPage",
+    "ApiError",
+    "AuthenticationError",
+    "DashboardTile",
+    "Insight",
+    "InsightKind",
+    "InsightsAPI",
+    "ListFilters",
+    "MethodNotAllowedError",
+    "NetworkError",
+    "NotFoundError",
+    "Page",
+    "PermissionDeniedError",
+    "PollPolicy",
+    "QueryProgress",
+    "QueryStatus",
+    "RateLimit",
+    "RateLimitedError",
+    "RatePacer",
+    "RefreshJob",
+    "RefreshMode",
+    "RefreshState",
+    "RefreshUpdate",
+    "RetryPolicy",
+    "ServerError",
+    "SharingConfiguration",
+    "UnexpectedResponseError",
+    "UserBasic",
+    "ValidationError",
+]

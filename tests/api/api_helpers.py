@@ -1,0 +1,75 @@
+"""Shared bits of the client tests: small sandbox configs, queries, fast retry and poll settings,
+a clock shared by sandbox and client, and a stand-in for a Textual worker running a refresh."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tui.api import PollPolicy, RefreshJob, RefreshState
+from tui.sandbox import SandboxConfig, create_app
+
+TRENDS: dict[str, Any] = {
+    "kind": "InsightVizNode",
+    "source": {
+        "kind": "TrendsQuery",
+        "interval": "day",
+        "dateRange": {"date_from": "-7d"},
+        "series": [{"kind": "EventsNode", "event": "$pageview", "math": "total"}],
+    },
+}
+
+#: Retries that take milliseconds, for sandboxes with injected faults.
+FAST_RETRY: dict[str, Any] = {
+    "retry_base_delay": 0.001,
+    "retry_max_delay": 0.01,
+    "retry_deadline": 5.0,
+}
+#: PostHog's polling cadence, scaled down.
+FAST_POLL = PollPolicy(initial=0.02, factor=1.25, max_interval=0.05, timeout=30.0)
+
+
+def sql(text: str) -> dict[str, Any]:
+    return {"kind": "DataVisualizationNode", "source": {"kind": "HogQLQuery", "query": text}}
+
+
+def sandbox(**config: Any) -> Any:
+    """A sandbox app with few insights, quick calculations and no rate limit unless given."""
+    base: dict[str, Any] = {
+        "insights": 20,
+        "query_seconds": 0.3,
+        "rate_limit_per_minute": None,
+        "rate_limit_per_hour": None,
+    }
+    base.update(config)
+    return create_app(SandboxConfig(**base))
+
+
+class SharedClock:
+    """One fake clock for the sandbox and the client, so minute-long windows take no time."""
+
+    def __init__(self) -> None:
+        self.now = 1_750_000_000.0
+        self.slept = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.slept += seconds
+        await asyncio.sleep(0)
+
+
+async def start_worker(job: RefreshJob) -> asyncio.Task[None]:
+    """Run `job` in a task the way a Textual worker does; return once it reports RUNNING."""
+    running = asyncio.Event()
+
+    async def worker() -> None:
+        async for update in job:
+            if update.state is RefreshState.RUNNING:
+                running.set()
+
+    task = asyncio.create_task(worker())
+    await asyncio.wait_for(running.wait(), timeout=5)
+    return task

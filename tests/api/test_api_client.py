@@ -1,0 +1,465 @@
+"""Every `InsightsAPI` method against the sandbox over ASGITransport: what a user would see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from api_helpers import TRENDS, sandbox
+from support import SANDBOX_BASE_URL, make_api
+
+from tui import __version__
+from tui.api import (
+    UNSET,
+    InsightKind,
+    InsightsAPI,
+    MethodNotAllowedError,
+    NotFoundError,
+    PermissionDeniedError,
+    RefreshMode,
+    ValidationError,
+)
+
+
+def _requests(state: Any, method: str, fragment: str) -> list[tuple[str, str, str, Any]]:
+    return [r for r in state.requests if r[0] == method and fragment in r[1]]
+
+
+async def test_list_returns_count_and_a_page(api: InsightsAPI, sandbox_state: Any) -> None:
+    page = await api.list_insights(limit=10)
+    visible = [i for i in sandbox_state.insights.values() if not i["deleted"]]
+    assert page.count == len(visible)
+    assert len(page.results) == 10
+    assert page.next is not None
+    # The list asks for the basic serializer: no results computed per row.
+    _, _, query, _ = _requests(sandbox_state, "GET", "/insights/")[-1]
+    assert "basic=true" in query and "limit=10" in query
+    assert all(i.result is None for i in page.results)
+
+
+async def test_list_offsets_page_through(api: InsightsAPI) -> None:
+    first = await api.list_insights(limit=5, offset=0)
+    second = await api.list_insights(limit=5, offset=5)
+    assert {i.id for i in first.results}.isdisjoint({i.id for i in second.results})
+    assert second.previous is not None
+
+
+async def test_iter_insights_yields_every_insight_once(
+    api: InsightsAPI, sandbox_state: Any
+) -> None:
+    ids = [insight.id async for insight in api.iter_insights(page_size=7)]
+    visible = {i["id"] for i in sandbox_state.insights.values() if not i["deleted"]}
+    assert len(ids) == len(set(ids))
+    assert set(ids) == visible
+
+
+async def test_list_filters_are_sent_the_way_posthog_reads_them(
+    api: InsightsAPI, sandbox_state: Any
+) -> None:
+    await api.list_insights(
+        limit=3,
+        search="signup",
+        saved=True,
+        favorited=True,
+        mine=True,
+        created_by=[1, 2],
+        tags=["growth"],
+        kind=InsightKind.FUNNELS,
+        order="-last_modified_at",
+        date_from="-30d",
+        date_to="-1d",
+    )
+    _, _, query, _ = sandbox_state.requests[-1]
+    params = dict(httpx.QueryParams(query))
+    assert params["search"] == "signup"
+    assert params["saved"] == "true"
+    assert "favorited" in params
+    assert "user" in params
+    assert params["created_by"] == "[1, 2]"
+    assert params["tags"] == '["growth"]'
+    assert params["insight"] == "FUNNELS"
+    assert params["order"] == "-last_modified_at"
+    assert params["date_from"] == "-30d" and params["date_to"] == "-1d"
+
+
+async def test_list_filters_narrow_the_results(api: InsightsAPI, sandbox_state: Any) -> None:
+    everything = await api.list_insights(limit=1)
+    mine = await api.list_insights(limit=100, mine=True)
+    me = sandbox_state.me["id"]
+    assert 0 < mine.count < everything.count
+    assert all(i.created_by is not None and i.created_by.id == me for i in mine.results)
+
+    funnels = await api.list_insights(limit=100, kind=InsightKind.FUNNELS)
+    assert funnels.count > 0
+    assert all(i.kind is InsightKind.FUNNELS for i in funnels.results)
+
+    favorites = await api.list_insights(limit=100, favorited=True)
+    assert all(i.favorited for i in favorites.results)
+
+    first = everything.results[0]
+    by_tag_name = first.display_name.split()[0]
+    found = await api.list_insights(limit=100, search=by_tag_name)
+    assert first.id in {i.id for i in found.results}
+
+
+async def test_list_filter_by_creator(api: InsightsAPI, sandbox_state: Any) -> None:
+    creator = next(iter(sandbox_state.insights.values()))["created_by"]["id"]
+    page = await api.list_insights(limit=100, created_by=[creator])
+    assert page.count > 0
+    assert all(i.created_by is not None and i.created_by.id == creator for i in page.results)
+
+
+async def test_a_search_that_is_too_long_is_a_validation_error(api: InsightsAPI) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await api.list_insights(search="x" * 5000)
+    assert caught.value.attr == "search"
+    assert "search" in str(caught.value)
+
+
+async def test_get_insight_full_serializer(api: InsightsAPI, sandbox_state: Any) -> None:
+    stored = next(i for i in sandbox_state.insights.values() if not i["deleted"])
+    insight = await api.get_insight(stored["id"])
+    assert insight.id == stored["id"]
+    assert insight.short_id == stored["short_id"]
+    assert insight.query == stored["query"]
+    assert insight.filters_hash is not None  # only the full serializer has it
+    _, _, query, _ = sandbox_state.requests[-1]
+    assert "basic" not in query
+
+
+@pytest.mark.parametrize("mode", list(RefreshMode))
+async def test_get_insight_sends_every_refresh_mode(
+    api: InsightsAPI, sandbox_state: Any, mode: RefreshMode
+) -> None:
+    stored = next(i for i in sandbox_state.insights.values() if not i["deleted"])
+    insight = await api.get_insight(stored["id"], refresh=mode)
+    assert insight.id == stored["id"]
+    _, _, query, _ = sandbox_state.requests[-1]
+    assert dict(httpx.QueryParams(query))["refresh"] == mode.value
+
+
+async def test_get_insight_from_dashboard(api: InsightsAPI, sandbox_state: Any) -> None:
+    stored = next(
+        i for i in sandbox_state.insights.values() if i["dashboards"] and not i["deleted"]
+    )
+    dashboard = stored["dashboards"][0]
+    insight = await api.get_insight(stored["id"], from_dashboard=dashboard)
+    assert insight.model_extra is not None
+    assert "layouts" in insight.model_extra  # the tile's look comes with it
+    _, _, query, _ = sandbox_state.requests[-1]
+    assert dict(httpx.QueryParams(query))["from_dashboard"] == str(dashboard)
+
+
+async def test_get_by_short_id_resolves_through_the_list(
+    api: InsightsAPI, sandbox_state: Any
+) -> None:
+    stored = next(i for i in sandbox_state.insights.values() if not i["deleted"])
+    insight = await api.get_insight_by_short_id(stored["short_id"])
+    assert insight.id == stored["id"]
+    assert any(
+        "short_id=" + stored["short_id"] in q for _, _, q, _ in _requests(sandbox_state, "GET", "")
+    )
+    with pytest.raises(NotFoundError) as caught:
+        await api.get_insight_by_short_id("NOPE0000")
+    assert "NOPE0000" in str(caught.value)
+
+
+async def test_unknown_insight_is_not_found(api: InsightsAPI) -> None:
+    with pytest.raises(NotFoundError) as caught:
+        await api.get_insight(999_999)
+    assert caught.value.status == 404
+    assert "999999" in str(caught.value)
+
+
+async def test_create_update_soft_delete_restore(api: InsightsAPI, sandbox_state: Any) -> None:
+    created = await api.create_insight(
+        name="Signups by day", query=TRENDS, description="first draft", tags=["growth"]
+    )
+    assert created.id in sandbox_state.insights
+    assert created.name == "Signups by day"
+    assert created.saved is True
+    assert created.kind is InsightKind.TRENDS
+    assert _requests(sandbox_state, "POST", "/insights/")[-1][3]["name"] == "Signups by day"
+
+    updated = await api.update_insight(created.id, name="Signups per day", favorited=True)
+    assert updated.name == "Signups per day" and updated.favorited
+    assert updated.description == "first draft"  # untouched
+    # Only the fields given were sent.
+    assert _requests(sandbox_state, "PATCH", f"/insights/{created.id}/")[-1][3] == {
+        "name": "Signups per day",
+        "favorited": True,
+    }
+    cleared = await api.update_insight(created.id, description=None, tags=UNSET)
+    assert cleared.description is None
+    assert cleared.tags == ["growth"]
+
+    deleted = await api.soft_delete_insight(created.id)
+    assert deleted.deleted is True
+    with pytest.raises(NotFoundError):
+        await api.get_insight(created.id)
+    assert created.id not in {i.id async for i in api.iter_insights(page_size=100)}
+
+    restored = await api.restore_insight(created.id)
+    assert restored.deleted is False
+    assert (await api.get_insight(created.id)).name == "Signups per day"
+
+
+async def test_update_needs_a_field(api: InsightsAPI) -> None:
+    with pytest.raises(ValueError):
+        await api.update_insight(1000)
+
+
+async def test_create_with_a_bad_query_is_refused(api: InsightsAPI) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await api.create_insight(name="broken", query={"kind": "NoSuchQuery"})
+    assert caught.value.status == 400
+    assert caught.value.code == "parse_error"
+
+
+async def test_hard_delete_is_explained(api: InsightsAPI, sandbox_state: Any) -> None:
+    stored = next(i for i in sandbox_state.insights.values() if not i["deleted"])
+    with pytest.raises(MethodNotAllowedError) as caught:
+        await api.delete_insight(stored["id"])
+    message = str(caught.value)
+    assert "405" in message and "soft delete" in message
+    assert _requests(sandbox_state, "DELETE", f"/insights/{stored['id']}/")
+    assert not sandbox_state.insights[stored["id"]]["deleted"]
+
+
+async def test_activity_of_one_insight_and_of_the_project(
+    api: InsightsAPI, sandbox_state: Any
+) -> None:
+    created = await api.create_insight(name="Activity probe", query=TRENDS)
+    await api.update_insight(created.id, name="Activity probe 2")
+    await api.soft_delete_insight(created.id)
+    await api.restore_insight(created.id)
+
+    mine = await api.insight_activity(created.id, limit=10)
+    assert [e.activity for e in mine.results] == ["restored", "deleted", "updated", "created"]
+    assert mine.total_count == 4
+    renamed = mine.results[2]
+    assert any(c.field == "name" and c.after == "Activity probe 2" for c in renamed.changes)
+    assert renamed.user is not None and renamed.user.email == sandbox_state.me["email"]
+
+    page1 = await api.project_activity(page=1, limit=3)
+    page2 = await api.project_activity(page=2, limit=3)
+    assert len(page1.results) == 3 and page1.has_next
+    assert page1.total_count == page2.total_count > 6
+    assert {e.id for e in page1.results}.isdisjoint({e.id for e in page2.results})
+    assert page1.results[0].activity == "restored"  # newest first
+    _, _, query, _ = sandbox_state.requests[-1]
+    assert dict(httpx.QueryParams(query)) == {"page": "2", "limit": "3"}
+
+    with pytest.raises(NotFoundError):
+        await api.insight_activity(999_999)
+
+
+async def test_mark_viewed_uses_the_new_form(api: InsightsAPI, sandbox_state: Any) -> None:
+    stored = next(i for i in sandbox_state.insights.values() if not i["deleted"])
+    stored["last_viewed_at"] = None
+    await api.mark_viewed(stored["id"])
+    method, path, _, body = sandbox_state.requests[-1]
+    assert (method, path) == ("POST", "/api/environments/1/insights/viewed/")
+    assert body == {"insight_ids": [stored["id"]]}
+    assert stored["last_viewed_at"] is not None
+
+
+async def test_trending_after_views(api: InsightsAPI, sandbox_state: Any) -> None:
+    stored = next(i for i in sandbox_state.insights.values() if not i["deleted"])
+    for _ in range(3):
+        await api.mark_viewed(stored["id"])
+    trending = await api.trending_insights(days=7, limit=100)
+    assert stored["id"] in {i.id for i in trending.results}
+
+
+async def test_sharing_enable_rotate_disable(api: InsightsAPI, sandbox_state: Any) -> None:
+    stored = next(
+        i
+        for i in sandbox_state.insights.values()
+        if not i["deleted"] and i["id"] not in sandbox_state.sharing
+    )
+    sharing = await api.get_sharing(stored["id"])
+    assert sharing.enabled is False
+    assert sharing.access_token  # an unsaved config already has a token
+
+    enabled = await api.set_sharing(stored["id"], enabled=True)
+    assert enabled.enabled and enabled.created_at is not None
+    token = enabled.access_token
+    assert token is not None
+    assert api.public_url(token) == f"{SANDBOX_BASE_URL}/shared/{token}"
+    assert api.embed_url(token) == f"{SANDBOX_BASE_URL}/embedded/{token}"
+
+    rotated = await api.rotate_sharing_token(stored["id"])
+    assert rotated.access_token and rotated.access_token != token
+    assert (await api.get_sharing(stored["id"])).access_token == rotated.access_token
+
+    disabled = await api.set_sharing(stored["id"], enabled=False)
+    assert disabled.enabled is False
+    activity = await api.insight_activity(stored["id"], limit=3)
+    assert [e.activity for e in activity.results] == [
+        "sharing disabled",
+        "access token refreshed",
+        "sharing enabled",
+    ]
+
+
+async def test_sharing_password_needs_the_feature(api: InsightsAPI, sandbox_state: Any) -> None:
+    stored = next(i for i in sandbox_state.insights.values() if not i["deleted"])
+    with pytest.raises(PermissionDeniedError) as caught:
+        await api.set_sharing(stored["id"], password_required=True)
+    # The bare {"error": ...} body of the sharing endpoints is read and shown.
+    assert "Advanced Permissions" in str(caught.value)
+    with pytest.raises(ValidationError) as refused:
+        await api.create_sharing_password(stored["id"], password="long-enough-1")
+    assert "not enabled" in str(refused.value)
+
+
+async def test_sharing_passwords_when_allowed() -> None:
+    app = sandbox(insights=5, advanced_permissions=True)
+    async with make_api(app) as api:
+        insight = (await api.list_insights(limit=1)).results[0]
+        await api.set_sharing(insight.id, enabled=True, password_required=True)
+        created = await api.create_sharing_password(insight.id, password="hunter22!", note="ci")
+        assert created["password"] == "hunter22!"
+        sharing = await api.get_sharing(insight.id)
+        assert [p["note"] for p in sharing.share_passwords] == ["ci"]
+        await api.delete_sharing_password(insight.id, created["id"])
+        assert (await api.get_sharing(insight.id)).share_passwords == []
+
+
+async def test_access_controls_read_and_set(api: InsightsAPI, sandbox_state: Any) -> None:
+    stored = next(i for i in sandbox_state.insights.values() if not i["deleted"])
+    controls = await api.get_access_controls(stored["id"])
+    assert "editor" in controls.available_access_levels
+    result = await api.set_access_level(stored["id"], "viewer")
+    assert result["access_level"] == "viewer"
+    again = await api.get_access_controls(stored["id"])
+    assert [c["access_level"] for c in again.access_controls] == ["viewer"]
+    with pytest.raises(ValidationError) as caught:
+        await api.set_access_level(stored["id"], "owner")
+    assert caught.value.attr == "access_level"
+
+
+async def test_export_csv_and_json(api: InsightsAPI, sandbox_state: Any) -> None:
+    stored = next(i for i in sandbox_state.insights.values() if not i["deleted"] and i["name"])
+    csv_text = await api.export_insight(stored["id"], format="csv")
+    header = csv_text.splitlines()[0]
+    assert "id" in header.split(",") and "short_id" in header
+    assert stored["short_id"] in csv_text
+    json_text = await api.export_insight(stored["id"], format="json")
+    import json
+
+    assert json.loads(json_text)["id"] == stored["id"]
+    with pytest.raises(ValueError):
+        await api.export_insight(stored["id"], format="xml")  # type: ignore[arg-type]
+
+
+async def test_check_access_counts_insights(api: InsightsAPI, sandbox_state: Any) -> None:
+    visible = [i for i in sandbox_state.insights.values() if not i["deleted"]]
+    assert await api.check_access() == len(visible)
+    _, _, query, _ = sandbox_state.requests[-1]
+    assert dict(httpx.QueryParams(query))["limit"] == "1"
+
+
+def test_urls_and_host_forms() -> None:
+    api = InsightsAPI("us.posthog.com/", 42, "phx_x")
+    assert api.host == "https://us.posthog.com"
+    assert api.insight_url("AaVQ8Ijw") == "https://us.posthog.com/project/42/insights/AaVQ8Ijw"
+    assert api.public_url("tok") == "https://us.posthog.com/shared/tok"
+    assert InsightsAPI("http://localhost:8000/api/", 1, "k").host == "http://localhost:8000"
+
+
+async def test_user_agent_and_timeout_on_every_request(sandbox_app: Any) -> None:
+    seen: list[httpx.Request] = []
+
+    class Recording(httpx.ASGITransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            seen.append(request)
+            return await super().handle_async_request(request)
+
+    async with InsightsAPI(
+        SANDBOX_BASE_URL, 1, "phx_sandbox_demo_key", transport=Recording(app=sandbox_app)
+    ) as api:
+        insight = (await api.list_insights(limit=1)).results[0]
+        await api.get_insight(insight.id)
+        await api.mark_viewed(insight.id)
+    assert len(seen) == 3
+    for request in seen:
+        assert request.headers["User-Agent"] == f"hogtui/{__version__}"
+        timeouts = request.extensions["timeout"]
+        assert all(value is not None for value in timeouts.values())
+
+
+async def test_client_is_closed_by_the_context_manager(sandbox_app: Any) -> None:
+    async with make_api(sandbox_app) as api:
+        await api.list_insights(limit=1)
+        assert not api.closed
+    assert api.closed
+
+
+def _as_older_server(app: Any) -> Any:
+    """The sandbox as a 2023-era PostHog: no /api/environments/ routes (Django's HTML 404) and
+    no bulk `insights/viewed/` action (the path is read as an insight id: 404)."""
+
+    async def older(scope: Any, receive: Any, send: Any) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] == "http" and (
+            path.startswith("/api/environments/") or path.endswith("/insights/viewed/")
+        ):
+            body = b"<!doctype html><title>Not Found</title><h1>Not Found</h1>"
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 404,
+                    "headers": [(b"content-type", b"text/html")],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await app(scope, receive, send)
+
+    return older
+
+
+async def test_older_servers_routes_and_viewed_form(sandbox_app: Any, sandbox_state: Any) -> None:
+    transport = httpx.ASGITransport(app=_as_older_server(sandbox_app))
+    async with InsightsAPI(SANDBOX_BASE_URL, 1, "phx_sandbox_demo_key", transport=transport) as api:
+        count = await api.check_access()
+        assert count > 0
+        insight = (await api.list_insights(limit=1)).results[0]
+        await api.mark_viewed(insight.id)
+        await api.mark_viewed(insight.id)
+    posts = [p for m, p, _, _ in sandbox_state.requests if m == "POST"]
+    # The bulk form is tried once; afterwards the per-insight form is used straight away.
+    assert posts == [
+        f"/api/projects/1/insights/{insight.id}/viewed/",
+        f"/api/projects/1/insights/{insight.id}/viewed/",
+    ]
+    assert sandbox_state.insights[insight.id]["last_viewed_at"] is not None
+
+
+async def test_short_id_on_a_server_that_ignores_the_filter(
+    sandbox_app: Any, sandbox_state: Any
+) -> None:
+    """If `?short_id=` is not understood (the list comes back unfiltered), the path form is used."""
+
+    async def ignores_short_id(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            params = httpx.QueryParams(scope.get("query_string", b"").decode())
+            scope = {**scope, "query_string": str(params.remove("short_id")).encode()}
+        await sandbox_app(scope, receive, send)
+
+    wanted = [i for i in sandbox_state.insights.values() if not i["deleted"]][-1]
+    transport = httpx.ASGITransport(app=ignores_short_id)
+    async with InsightsAPI(SANDBOX_BASE_URL, 1, "phx_sandbox_demo_key", transport=transport) as api:
+        insight = await api.get_insight_by_short_id(wanted["short_id"])
+    assert insight.id == wanted["id"]
+    assert sandbox_state.requests[-1][1] == f"/api/environments/1/insights/{wanted['short_id']}/"
+
+
+async def test_my_last_viewed_is_refused_to_personal_keys(api: InsightsAPI) -> None:
+    # As on PostHog: this action does not accept a personal API key; the error says so.
+    with pytest.raises(PermissionDeniedError) as caught:
+        await api.my_last_viewed()
+    assert "personal API key" in str(caught.value)

@@ -1,0 +1,118 @@
+"""The pacer keeps every sliding window under its limit by waiting, never by failing; the retry
+policy backs off with jitter and gives up at its deadline. A fake clock keeps these fast."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+
+from tui.api.pacing import RateLimit, RatePacer
+from tui.api.retry import RetryPolicy
+
+
+class FakeClock:
+    """Time that moves only when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+def _max_in_window(stamps: list[float], window: float) -> int:
+    return max(sum(1 for t in stamps if start <= t < start + window) for start in stamps)
+
+
+async def test_pacer_lets_a_burst_through_then_waits_for_the_window() -> None:
+    clock = FakeClock()
+    pacer = RatePacer([RateLimit(5, 60.0)], margin=0.0, clock=clock, sleep=clock.sleep)
+    stamps = []
+    for _ in range(12):
+        await pacer.acquire()
+        stamps.append(clock.now)
+    assert stamps[:5] == [1000.0] * 5  # the first five go at once
+    assert clock.sleeps and clock.sleeps[0] == pytest.approx(60.0)
+    assert _max_in_window(stamps, 60.0) == 5
+    assert pacer.waited == pytest.approx(120.0)
+
+
+async def test_pacer_honours_every_window() -> None:
+    clock = FakeClock()
+    pacer = RatePacer(
+        [RateLimit(4, 1.0), RateLimit(10, 60.0)], margin=0.0, clock=clock, sleep=clock.sleep
+    )
+    stamps = []
+    for _ in range(25):
+        await pacer.acquire()
+        stamps.append(clock.now)
+        clock.now += 0.01  # the request itself takes a moment
+    assert _max_in_window(stamps, 1.0) <= 4
+    assert _max_in_window(stamps, 60.0) <= 10
+
+
+async def test_pacer_is_shared_by_concurrent_requests() -> None:
+    clock = FakeClock()
+    pacer = RatePacer([RateLimit(3, 10.0)], margin=0.0, clock=clock, sleep=clock.sleep)
+    stamps: list[float] = []
+
+    async def request() -> None:
+        await pacer.acquire()
+        stamps.append(clock.now)
+
+    await asyncio.gather(*(request() for _ in range(10)))
+    assert len(stamps) == 10
+    assert _max_in_window(sorted(stamps), 10.0) == 3
+
+
+async def test_margin_widens_the_window() -> None:
+    clock = FakeClock()
+    pacer = RatePacer([RateLimit(2, 60.0)], margin=0.05, clock=clock, sleep=clock.sleep)
+    for _ in range(3):
+        await pacer.acquire()
+    assert clock.sleeps == [pytest.approx(63.0)]
+
+
+async def test_a_cancelled_wait_does_not_count_as_sent() -> None:
+    pacer = RatePacer([RateLimit(1, 60.0)], margin=0.0)
+    await pacer.acquire()
+    waiting = asyncio.ensure_future(pacer.acquire())
+    await asyncio.sleep(0.01)
+    assert pacer.waiting
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert not pacer.waiting
+    assert pacer.delay() == pytest.approx(60.0, abs=0.5)
+
+
+def test_rate_limit_rejects_nonsense() -> None:
+    with pytest.raises(ValueError):
+        RateLimit(0, 60.0)
+
+
+def test_backoff_grows_with_jitter_and_is_capped() -> None:
+    policy = RetryPolicy(base_delay=1.0, max_delay=8.0, deadline=1000, rng=random.Random(3))
+    waits = [policy.backoff(attempt) for attempt in range(6)]
+    for attempt, wait in enumerate(waits):
+        ceiling = min(8.0, 2.0**attempt)
+        assert ceiling / 2 <= wait <= ceiling
+    assert len({round(w, 6) for w in waits[3:]}) > 1  # jitter: not all equal at the cap
+
+
+def test_retry_gives_up_at_the_deadline_and_attempt_limit() -> None:
+    policy = RetryPolicy(base_delay=1.0, max_delay=1.0, deadline=5.0, max_attempts=4)
+    assert policy.wait_before_retry(0, elapsed=0.0) is not None
+    assert policy.wait_before_retry(0, elapsed=4.9) is None  # would end past the deadline
+    assert policy.wait_before_retry(3, elapsed=0.0) is None  # out of attempts
+    # The server's wait wins over a shorter backoff, and a wait past the deadline is refused.
+    assert policy.wait_before_retry(0, elapsed=0.0, server_wait=3.0) == 3.0
+    assert policy.wait_before_retry(0, elapsed=0.0, server_wait=60.0) is None

@@ -1,0 +1,370 @@
+"""One insight refresh, start to finish: request a calculation, follow it, report progress, finish.
+
+`RefreshJob` asks for `?refresh=<mode>`, polls `GET …/query/:id/?show_progress=true` with PostHog's
+own cadence while the calculation runs, and ends DONE, FAILED, CANCELLED or EXPIRED. Cancelling it,
+or cancelling the task that runs it, also cancels the query on the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, TypeVar
+
+from tui.api.errors import ApiError, NotFoundError
+from tui.api.models import Insight, QueryProgress, QueryStatus
+
+if TYPE_CHECKING:
+    from tui.api.client import InsightsAPI
+
+__all__ = [
+    "BLOCKING_MODES",
+    "PollPolicy",
+    "RefreshJob",
+    "RefreshMode",
+    "RefreshState",
+    "RefreshUpdate",
+]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class RefreshMode(StrEnum):
+    """PostHog's `refresh=` values (see posthog-api.md §3)."""
+
+    FORCE_CACHE = "force_cache"
+    BLOCKING = "blocking"
+    ASYNC = "async"
+    ASYNC_EXCEPT_ON_CACHE_MISS = "async_except_on_cache_miss"
+    LAZY_ASYNC = "lazy_async"
+    FORCE_BLOCKING = "force_blocking"
+    FORCE_ASYNC = "force_async"
+
+    @property
+    def blocking(self) -> bool:
+        """The server may hold the request open while it calculates."""
+        return self in BLOCKING_MODES
+
+
+BLOCKING_MODES = frozenset(
+    {RefreshMode.BLOCKING, RefreshMode.FORCE_BLOCKING, RefreshMode.ASYNC_EXCEPT_ON_CACHE_MISS}
+)
+
+
+class RefreshState(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+    @property
+    def terminal(self) -> bool:
+        return self is not RefreshState.RUNNING
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """PostHog's frontend cadence: first wait 300 ms, then ×1.25 up to 3 s; give up at 10 min."""
+
+    initial: float = 0.3
+    factor: float = 1.25
+    max_interval: float = 3.0
+    timeout: float = 600.0
+
+    def next_interval(self, interval: float) -> float:
+        return min(interval * self.factor, self.max_interval)
+
+
+@dataclass(frozen=True)
+class RefreshUpdate:
+    """Where a refresh is. The last update of a job has a terminal `state`; when it is DONE,
+    `insight` is the refreshed insight. `message` says why it FAILED / EXPIRED."""
+
+    state: RefreshState
+    progress: QueryProgress | None = None
+    elapsed: float = 0.0
+    insight: Insight | None = None
+    message: str | None = None
+    query_id: str | None = None
+    error: ApiError | None = None
+
+    @property
+    def terminal(self) -> bool:
+        return self.state.terminal
+
+    @property
+    def rows_read(self) -> int | None:
+        return self.progress.rows_read if self.progress else None
+
+    @property
+    def estimated_total(self) -> int | None:
+        return self.progress.estimated_rows_total if self.progress else None
+
+
+class _JobCancelled(Exception):
+    """Raised inside the job when `cancel()` interrupts a wait or a request."""
+
+
+class RefreshJob:
+    """Runs one refresh; iterate it for `RefreshUpdate`s. A job runs once.
+
+    ```
+    job = api.refresh(insight_id, "async")
+    async for update in job:
+        show(update)
+    ```
+    """
+
+    def __init__(
+        self,
+        api: InsightsAPI,
+        insight_id: int | str,
+        mode: RefreshMode | str = RefreshMode.ASYNC,
+        *,
+        poll: PollPolicy | None = None,
+        client_query_id: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.api = api
+        self.insight_id = insight_id
+        self.mode = RefreshMode(mode)
+        self.poll = poll or PollPolicy()
+        #: Sent with the request so the calculation can also be killed by `POST insights/cancel/`.
+        self.client_query_id = client_query_id or str(uuid.uuid4())
+        self.query_id: str | None = None
+        self.state = RefreshState.RUNNING
+        self.last_update: RefreshUpdate | None = None
+        self._clock = clock
+        self._started_at: float | None = None
+        self._started = False
+        self._cancel_requested = False
+        self._cancel_event = asyncio.Event()
+        self._cancel_lock = asyncio.Lock()
+        self._asked_server = False
+        self._delete_tried: set[str] = set()
+        self._client_cancel_tried = False
+
+    def __repr__(self) -> str:
+        return (
+            f"RefreshJob(insight_id={self.insight_id!r}, mode={self.mode.value!r}, "
+            f"state={self.state.value!r}, query_id={self.query_id!r})"
+        )
+
+    @property
+    def elapsed(self) -> float:
+        return 0.0 if self._started_at is None else self._clock() - self._started_at
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel_requested
+
+    def __aiter__(self) -> AsyncIterator[RefreshUpdate]:
+        if self._started:
+            raise RuntimeError("A RefreshJob runs once; ask the client for a new one.")
+        self._started = True
+        return self._updates()
+
+    async def wait(self) -> RefreshUpdate:
+        """Run the job to the end and return its last (terminal) update."""
+        async for _update in self:
+            pass
+        assert self.last_update is not None
+        return self.last_update
+
+    async def cancel(self) -> None:
+        """Stop following the calculation and cancel it on the server. Safe to call at any time,
+        from another task, and more than once."""
+        if self.state.terminal:
+            return
+        self._cancel_requested = True
+        self._cancel_event.set()
+        if self._started:
+            await self._shielded_server_cancel()
+
+    # -- the run ---------------------------------------------------------------------------------
+
+    def _update(
+        self,
+        state: RefreshState,
+        *,
+        insight: Insight | None = None,
+        progress: QueryProgress | None = None,
+        message: str | None = None,
+        error: ApiError | None = None,
+    ) -> RefreshUpdate:
+        update = RefreshUpdate(
+            state,
+            progress=progress,
+            elapsed=self.elapsed,
+            insight=insight,
+            message=message,
+            query_id=self.query_id,
+            error=error,
+        )
+        self.state = state
+        self.last_update = update
+        return update
+
+    async def _updates(self) -> AsyncGenerator[RefreshUpdate, None]:
+        self._started_at = self._clock()
+        try:
+            try:
+                async with aclosing(self._steps()) as steps:
+                    async for update in steps:
+                        yield update
+                        if update.terminal:
+                            return
+            except _JobCancelled:
+                pass
+            else:
+                # Every path through _steps ends in a terminal update: this is a bug.
+                raise RuntimeError("A refresh ended without a final state")
+            await self._shielded_server_cancel()
+            yield self._update(RefreshState.CANCELLED, message="Refresh cancelled.")
+        finally:
+            # Reached without a terminal state when the task running us was cancelled, the
+            # consumer stopped iterating, or something raised: the query must not run on.
+            if not self.state.terminal:
+                await self._shielded_server_cancel()
+
+    async def _steps(self) -> AsyncGenerator[RefreshUpdate, None]:
+        if self._cancel_requested:
+            raise _JobCancelled
+        self._asked_server = True
+        try:
+            insight = await self._interruptible(
+                self.api.get_insight(
+                    self.insight_id, refresh=self.mode, client_query_id=self.client_query_id
+                )
+            )
+        except ApiError as error:
+            yield self._update(RefreshState.FAILED, message=str(error), error=error)
+            return
+        status = insight.query_status
+        if status is not None and status.id:
+            self.query_id = status.id
+        if self._cancel_requested:
+            raise _JobCancelled
+        if status is None or not status.running:
+            yield self._finished(insight, status)
+            return
+        if not self.query_id:
+            message = "The server started a calculation but gave no query id to follow."
+            yield self._update(RefreshState.FAILED, insight=insight, message=message)
+            return
+        # A stale result may come with the running status: show it while we wait.
+        yield self._update(RefreshState.RUNNING, insight=insight, progress=status.query_progress)
+
+        interval = self.poll.initial
+        while True:
+            remaining = self.poll.timeout - self.elapsed
+            if remaining <= 0:
+                await self._shielded_server_cancel()
+                minutes = self.poll.timeout / 60
+                message = f"Query timed out: still running after {minutes:g} minutes; cancelled."
+                yield self._update(RefreshState.FAILED, message=message)
+                return
+            await self._interruptible(asyncio.sleep(min(interval, remaining)))
+            interval = self.poll.next_interval(interval)
+            try:
+                status = await self._interruptible(self.api.query_status(self.query_id))
+            except NotFoundError as error:
+                message = "The calculation expired or was cancelled on the server."
+                yield self._update(RefreshState.EXPIRED, message=message, error=error)
+                return
+            except ApiError as error:
+                yield self._update(RefreshState.FAILED, message=str(error), error=error)
+                return
+            if status.error_code == "query_result_expired":
+                message = status.error_message or "The calculation's result expired."
+                yield self._update(RefreshState.EXPIRED, message=message)
+                return
+            if status.error:
+                yield self._failed(status)
+                return
+            if status.complete:
+                try:
+                    insight = await self._interruptible(
+                        self.api.get_insight(self.insight_id, refresh=RefreshMode.FORCE_CACHE)
+                    )
+                except ApiError as error:
+                    yield self._update(RefreshState.FAILED, message=str(error), error=error)
+                    return
+                yield self._finished(insight, insight.query_status, progress=status.query_progress)
+                return
+            yield self._update(RefreshState.RUNNING, progress=status.query_progress)
+
+    def _finished(
+        self,
+        insight: Insight,
+        status: QueryStatus | None,
+        progress: QueryProgress | None = None,
+    ) -> RefreshUpdate:
+        # A 200 whose query_status carries an error is a failure, not a result.
+        if status is not None and status.error:
+            return self._failed(status, insight)
+        return self._update(RefreshState.DONE, insight=insight, progress=progress)
+
+    def _failed(self, status: QueryStatus, insight: Insight | None = None) -> RefreshUpdate:
+        message = status.error_message or "The calculation failed on the server."
+        return self._update(
+            RefreshState.FAILED, insight=insight, message=message, progress=status.query_progress
+        )
+
+    async def _interruptible(self, work: Awaitable[T]) -> T:
+        """Await `work`, unless `cancel()` comes first: then drop it and raise _JobCancelled."""
+        task = asyncio.ensure_future(work)
+        waiter = asyncio.ensure_future(self._cancel_event.wait())
+        try:
+            await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+            if not task.done():
+                task.cancel()
+        if task.done() and not task.cancelled():
+            return task.result()
+        raise _JobCancelled
+
+    # -- cancelling on the server ------------------------------------------------------------------
+
+    async def _shielded_server_cancel(self) -> None:
+        """Cancel on the server in a task of its own, so that cancelling *our* task (a Textual
+        worker being cancelled, the app quitting) cannot stop the cancel from being sent."""
+        task = asyncio.ensure_future(self._server_cancel())
+        # The client keeps it (and waits for it when closing) even if nobody awaits it any more.
+        self.api.keep_until_closed(task)
+        await asyncio.shield(task)
+
+    async def _server_cancel(self) -> None:
+        """DELETE the query by id; fall back to `POST insights/cancel/` with our client query id
+        when there is no id yet or the DELETE fails (older servers, keys without `query:read`).
+        Each is tried at most once: the request layer has already retried what can succeed."""
+        async with self._cancel_lock:
+            if not self._asked_server:
+                return  # nothing was started
+            query_id = self.query_id
+            if query_id is not None:
+                if query_id in self._delete_tried:
+                    return
+                self._delete_tried.add(query_id)
+                try:
+                    await self.api.cancel_query(query_id)
+                except ApiError as error:
+                    log.info("Cancelling query %s failed (%s); trying cancel/", query_id, error)
+                else:
+                    return
+            if self._client_cancel_tried:
+                return
+            self._client_cancel_tried = True
+            try:
+                await self.api.cancel_client_query(self.client_query_id)
+            except ApiError as error:
+                log.info("Cancelling client query %s failed: %s", self.client_query_id, error)
