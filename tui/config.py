@@ -1,0 +1,442 @@
+"""Profiles and settings: where hogtui keeps its files and which PostHog project it talks to.
+
+Who reads what:
+
+| What                     | Where                               | Read by                      |
+|--------------------------|-------------------------------------|------------------------------|
+| profiles                 | `[profiles.<name>]` in config.toml  | load_config, resolve_profile |
+| the active profile       | `active = "<name>"` in config.toml  | load_config, resolve_profile |
+| key bindings             | `[keymap]` in config.toml           | Config.keymap → the app      |
+| plain-text API keys      | credentials.toml (0600, opt-in)     | tui.credentials              |
+| drafts                   | data_dir()/drafts/<host>-<project>/ | tui.drafts.DraftStore        |
+| HOGTUI_CONFIG_DIR        | replaces the user config dir        | config_dir                   |
+| HOGTUI_DATA_DIR          | replaces the user data dir          | data_dir                     |
+| POSTHOG_HOST             | overrides the profile's host        | resolve_profile              |
+| POSTHOG_PROJECT_ID       | overrides the profile's project id  | resolve_profile              |
+| POSTHOG_PERSONAL_API_KEY | the API key, before the keyring     | tui.credentials              |
+
+Precedence for host and project id: command-line flag > environment variable > profile.
+`config.toml` looks like::
+
+    active = "work"
+
+    [profiles.work]
+    host = "https://eu.posthog.com"
+    project_id = 12345
+
+    [keymap]
+    "list.refresh" = "r,f5"
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import platformdirs
+import tomli_w
+
+APP_NAME = "hogtui"
+CONFIG_FILE_NAME = "config.toml"
+DEFAULT_PROFILE_NAME = "default"
+CONFIG_DIR_ENV = "HOGTUI_CONFIG_DIR"
+DATA_DIR_ENV = "HOGTUI_DATA_DIR"
+HOST_ENV = "POSTHOG_HOST"
+PROJECT_ENV = "POSTHOG_PROJECT_ID"
+
+US_CLOUD = "https://us.posthog.com"
+EU_CLOUD = "https://eu.posthog.com"
+# Short names a user may type instead of a cloud URL.
+CLOUD_ALIASES = {"us": US_CLOUD, "eu": EU_CLOUD}
+# The `*.i.posthog.com` hosts only take ingestion; the private API answers on the app hosts.
+INGESTION_HOSTS = {"us.i.posthog.com": US_CLOUD, "eu.i.posthog.com": EU_CLOUD}
+LOCAL_HOSTNAMES = {"localhost", "127.0.0.1", "::1"}
+
+_PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+class ConfigError(Exception):
+    """A problem with the configuration, worded for the person at the terminal."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One PostHog project to talk to. `insecure` records consent to plain http on a remote host."""
+
+    name: str
+    host: str
+    project_id: int
+    insecure: bool = False
+
+
+@dataclass
+class Config:
+    """The parsed `config.toml`. `raw` keeps every table so a write loses nothing we don't model."""
+
+    path: Path
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    active: str | None = None
+    keymap: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def default_profile_name(self) -> str | None:
+        """The profile used when none is named: the active one, the only one, or "default"."""
+        if self.active and self.active in self.profiles:
+            return self.active
+        if len(self.profiles) == 1:
+            return next(iter(self.profiles))
+        if DEFAULT_PROFILE_NAME in self.profiles:
+            return DEFAULT_PROFILE_NAME
+        return None
+
+
+@dataclass(frozen=True)
+class ResolvedProfile:
+    """The profile to use after flags and environment variables were applied, and where each
+    value came from (for `hogtui auth status`)."""
+
+    profile: Profile
+    origins: Mapping[str, str]
+    saved: bool  # whether a profile of this name exists in the config file
+
+
+# --- paths ------------------------------------------------------------------------------------
+
+
+def config_dir() -> Path:
+    """Where profiles live: `$HOGTUI_CONFIG_DIR`, else the platform's user config dir."""
+    override = os.environ.get(CONFIG_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def data_dir() -> Path:
+    """Where drafts live: `$HOGTUI_DATA_DIR`, else the platform's user data dir."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def config_path() -> Path:
+    return config_dir() / CONFIG_FILE_NAME
+
+
+def write_atomic(path: Path, data: str | bytes, *, mode: int = 0o600) -> None:
+    """Write `data` (text is UTF-8) to `path` so a crash leaves either the old file or the new one.
+
+    The temporary file has `mode` before any byte is written, so a secret never sits in a file
+    that others can read, not even for a moment.
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; a missing file is empty, a broken one a `ConfigError` naming the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read {path}: {exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        position = _TOML_POSITION.search(message)
+        if position:
+            reason = message[: position.start()].strip()
+            line, column = position.groups()
+            raise ConfigError(
+                f"{path}, line {line}, column {column}: invalid TOML: {reason}"
+            ) from None
+        raise ConfigError(f"{path}: invalid TOML: {message}") from None
+
+
+# --- hosts ------------------------------------------------------------------------------------
+
+
+def normalise_host(host: str) -> str:
+    """Turn what a user typed into a base URL: `us`/`eu` aliases, `https://` added when no scheme
+    is given, trailing slashes stripped. Raises `ConfigError` for what cannot be a PostHog host."""
+    text = host.strip()
+    if not text:
+        raise ConfigError("The host is empty: give a URL such as https://us.posthog.com")
+    if text.lower() in CLOUD_ALIASES:
+        return CLOUD_ALIASES[text.lower()]
+    if "://" not in text:
+        text = f"https://{text}"
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise ConfigError(f"The host must be an http(s) URL, not {parts.scheme}://")
+    if not parts.hostname:
+        raise ConfigError(f"{host.strip()!r} is not a URL: give one like https://us.posthog.com")
+    try:
+        parts.port  # noqa: B018 - urlsplit only checks the port when asked
+    except ValueError:
+        raise ConfigError(f"{host.strip()!r} has an invalid port number") from None
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{host.strip()!r}: the host must not carry ?query or #fragment parts")
+    hostname = parts.hostname.lower()
+    if hostname in INGESTION_HOSTS:
+        raise ConfigError(
+            f"{hostname} only accepts events; the API lives at {INGESTION_HOSTS[hostname]}"
+        )
+    netloc = parts.netloc.rsplit("@", 1)[-1].lower()
+    # A pasted API base ("https://us.posthog.com/api") means the host itself.
+    path = parts.path.rstrip("/").removesuffix("/api")
+    return urlunsplit((scheme, netloc, path, "", ""))
+
+
+def is_local_host(url: str) -> bool:
+    hostname = (urlsplit(url).hostname or "").lower()
+    if hostname in LOCAL_HOSTNAMES:
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def check_host(host: str, *, insecure: bool = False) -> str:
+    """`normalise_host`, then refuse plain http to anything but this machine unless `insecure`:
+    the API key travels in a header and would be readable on the way."""
+    url = normalise_host(host)
+    if url.startswith("http://") and not insecure and not is_local_host(url):
+        raise ConfigError(
+            f"Refusing plain http for {url}: the API key would cross the network unencrypted. "
+            "Use https://, or pass --insecure if you really mean it."
+        )
+    return url
+
+
+def parse_project_id(value: str | int, *, origin: str = "project id") -> int:
+    text = str(value).strip()
+    if not text.isdigit() or int(text) <= 0:
+        raise ConfigError(
+            f"The {origin} must be a positive number, like the 12345 in "
+            f"https://us.posthog.com/project/12345 (got {text!r})"
+        )
+    return int(text)
+
+
+def check_profile_name(name: str) -> str:
+    if not _PROFILE_NAME.match(name):
+        raise ConfigError(
+            f"Invalid profile name {name!r}: use letters, digits, '-', '_' or '.' "
+            "(starting with a letter or digit, at most 64 characters)"
+        )
+    return name
+
+
+# --- reading and writing ----------------------------------------------------------------------
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read the config file (a missing file is an empty config). Raises `ConfigError`."""
+    path = path or config_path()
+    raw = read_toml(path)
+    config = Config(path=path, raw=raw)
+
+    active = raw.get("active")
+    if active is not None and not isinstance(active, str):
+        raise ConfigError(f"{path}: 'active' must be a profile name in quotes")
+    config.active = active
+
+    profiles = raw.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"{path}: 'profiles' must be a table, like [profiles.default]")
+    for name, table in profiles.items():
+        config.profiles[name] = _profile_from_table(path, name, table)
+
+    keymap = raw.get("keymap", {})
+    if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
+        raise ConfigError(
+            f'{path}: [keymap] must map binding ids to keys, like "list.refresh" = "r,f5"'
+        )
+    config.keymap = dict(keymap)
+    return config
+
+
+def _profile_from_table(path: Path, name: str, table: Any) -> Profile:
+    where = f"{path}: [profiles.{name}]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table with host and project_id")
+    try:
+        check_profile_name(name)
+        host = table.get("host")
+        if not isinstance(host, str):
+            raise ConfigError("'host' is missing (a URL such as https://us.posthog.com)")
+        project_id = table.get("project_id")
+        if isinstance(project_id, bool) or not isinstance(project_id, int | str):
+            raise ConfigError("'project_id' is missing (the number in your project's URL)")
+        insecure = table.get("insecure", False)
+        if not isinstance(insecure, bool):
+            raise ConfigError("'insecure' must be true or false")
+        return Profile(
+            name=name,
+            host=normalise_host(host),
+            project_id=parse_project_id(project_id),
+            insecure=insecure,
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def save_config(config: Config) -> None:
+    """Write `config` back atomically, keeping tables hogtui does not know about."""
+    raw = dict(config.raw)
+    raw.pop("active", None)
+    if config.active is not None:
+        raw["active"] = config.active
+    profiles: dict[str, Any] = {}
+    old_tables = config.raw.get("profiles", {})
+    for name, profile in config.profiles.items():
+        table = dict(old_tables.get(name, {})) if isinstance(old_tables, dict) else {}
+        table.update(host=profile.host, project_id=profile.project_id)
+        if profile.insecure:
+            table["insecure"] = True
+        else:
+            table.pop("insecure", None)
+        profiles[name] = table
+    raw["profiles"] = profiles
+    if config.keymap or "keymap" in raw:
+        raw["keymap"] = dict(config.keymap)
+    # Top-level keys must come before tables in TOML; tomli_w handles the order.
+    write_atomic(config.path, tomli_w.dumps(raw), mode=0o644)
+    config.raw = raw
+
+
+def save_profile(profile: Profile, *, make_active: bool = True) -> Path:
+    """Add or replace `profile` in the config file, by default as the active one.
+    Returns the file's path."""
+    check_profile_name(profile.name)
+    config = load_config()
+    config.profiles[profile.name] = Profile(
+        name=profile.name,
+        host=normalise_host(profile.host),
+        project_id=parse_project_id(profile.project_id),
+        insecure=profile.insecure,
+    )
+    if make_active or config.default_profile_name() is None:
+        config.active = profile.name
+    save_config(config)
+    return config.path
+
+
+def remove_profile(name: str) -> bool:
+    """Remove a profile; if it was the active one, another (if any) becomes active."""
+    config = load_config()
+    if name not in config.profiles:
+        return False
+    del config.profiles[name]
+    if config.active == name:
+        config.active = min(config.profiles) if config.profiles else None
+    save_config(config)
+    return True
+
+
+def get_profile(name: str | None = None) -> Profile | None:
+    """The named profile, or the default one when `name` is None; None when there is none."""
+    config = load_config()
+    name = name or config.default_profile_name()
+    return config.profiles.get(name) if name else None
+
+
+# --- precedence -------------------------------------------------------------------------------
+
+
+def resolve_profile(
+    *,
+    profile_name: str | None = None,
+    host: str | None = None,
+    project_id: str | int | None = None,
+    insecure: bool = False,
+    environ: Mapping[str, str] | None = None,
+    config: Config | None = None,
+) -> ResolvedProfile | None:
+    """Combine flags, environment variables and the saved profile (in that order of precedence).
+
+    Returns None when nothing at all is configured (first run). Raises `ConfigError` when what is
+    given is not enough or not valid, saying what is missing and how to give it.
+    """
+    env = os.environ if environ is None else environ
+    config = config or load_config()
+    if profile_name is not None:
+        check_profile_name(profile_name)
+    name = profile_name or config.default_profile_name()
+    saved = config.profiles.get(name) if name else None
+
+    env_host = env.get(HOST_ENV, "").strip() or None
+    env_project = env.get(PROJECT_ENV, "").strip() or None
+    if saved is None and host is None and project_id is None and not env_host and not env_project:
+        if profile_name is not None:
+            known = ", ".join(sorted(config.profiles)) or "none yet"
+            raise ConfigError(
+                f"No profile named {profile_name!r} in {config.path} (known: {known}). "
+                f"Create it with: hogtui auth login --profile {profile_name}"
+            )
+        return None
+
+    origins: dict[str, str] = {}
+    chosen_host: str | None = None
+    for value, origin in (
+        (host, "flag --host"),
+        (env_host, f"environment variable {HOST_ENV}"),
+        (saved.host if saved else None, f"profile {name!r}"),
+    ):
+        if value:
+            chosen_host, origins["host"] = value, origin
+            break
+    chosen_project: str | int | None = None
+    for project_value, origin in (
+        (project_id, "flag --project"),
+        (env_project, f"environment variable {PROJECT_ENV}"),
+        (saved.project_id if saved else None, f"profile {name!r}"),
+    ):
+        if project_value is not None:
+            chosen_project, origins["project_id"] = project_value, origin
+            break
+
+    if chosen_host is None:
+        raise ConfigError(f"No PostHog host: pass --host or set {HOST_ENV}")
+    if chosen_project is None:
+        raise ConfigError(f"No project id: pass --project or set {PROJECT_ENV}")
+    # Consent to http given when the profile was saved covers that profile's own host only.
+    host_from_profile = saved is not None and origins["host"].startswith("profile")
+    allow_http = insecure or (host_from_profile and saved is not None and saved.insecure)
+    try:
+        url = check_host(chosen_host, insecure=allow_http)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} (host from {origins['host']})") from None
+    project = parse_project_id(chosen_project, origin=f"project id from {origins['project_id']}")
+    profile = Profile(
+        name=name or DEFAULT_PROFILE_NAME,
+        host=url,
+        project_id=project,
+        insecure=allow_http and url.startswith("http://") and not is_local_host(url),
+    )
+    return ResolvedProfile(profile=profile, origins=origins, saved=saved is not None)
