@@ -1,0 +1,204 @@
+"""The outermost ASGI layer: records every /api/ request and injects the configured faults
+(5xx answers, dropped connections, added latency, malformed bodies) from its own seeded RNG.
+
+A dropped connection starts a response and then raises `DroppedConnection`. Under uvicorn
+that closes the socket mid-response; under httpx.ASGITransport the exception propagates to the
+caller, and because it is an `httpx.RemoteProtocolError` the client sees the same transport
+error as over the network, never a 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from typing import Any
+
+import httpx
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .config import FaultSpec
+from .store import SandboxState
+
+_PROXY_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n"
+    b"<body><center><h1>502 Bad Gateway</h1></center>\n<hr><center>nginx</center>\n"
+    b"</body></html>\n"
+)
+_PORTAL_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>Just a moment...</title></head>\n"
+    b"<body><p>Checking your browser before accessing the site.</p></body></html>\n"
+)
+_GATEWAY_TIMEOUT_PAGE = (
+    b"<html><body><h1>504 Gateway Time-out</h1>\n"
+    b"The server didn't respond in time.\n</body></html>\n"
+)
+
+
+class DroppedConnection(httpx.RemoteProtocolError):
+    """Raised to drop the connection without a (complete) response."""
+
+    def __init__(self) -> None:
+        super().__init__("Server disconnected without sending a response.")
+
+
+class _DropFilter(logging.Filter):
+    """Keeps uvicorn from logging a traceback for every injected drop."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, DroppedConnection)
+
+
+logging.getLogger("uvicorn.error").addFilter(_DropFilter())
+
+
+def _json_response(status: int, body: dict[str, Any]) -> tuple[int, bytes, bytes]:
+    return status, json.dumps(body).encode(), b"application/json"
+
+
+class SandboxMiddleware:
+    def __init__(self, app: ASGIApp, state: SandboxState, faults: FaultSpec, seed: int) -> None:
+        self.app = app
+        self.state = state
+        self.faults = faults
+        self.rng = random.Random(faults.seed if faults.seed is not None else seed * 31 + 5)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope["path"]).startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        self._record(scope, body)
+        replay = _replay(body, receive)
+        faults = self.faults
+        if not faults.active:
+            await self.app(scope, replay, send)
+            return
+        if faults.latency:
+            await asyncio.sleep(faults.latency)
+        roll = self.rng.random()
+        choice = self.rng.random()
+        if roll < faults.drop:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", b"4096"),
+                    ],
+                }
+            )
+            raise DroppedConnection()
+        roll -= faults.drop
+        if roll < faults.server_error:
+            await _send_raw(send, *self._server_error(choice))
+            return
+        roll -= faults.server_error
+        if roll < faults.malformed:
+            if choice < 0.5:
+                await _send_raw(
+                    send, 200, _PORTAL_PAGE if choice < 0.2 else _PROXY_PAGE, b"text/html"
+                )
+                return
+            await self._truncated(scope, replay, send)
+            return
+        await self.app(scope, replay, send)
+
+    def _record(self, scope: Scope, body: bytes) -> None:
+        parsed: Any = None
+        if body:
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                parsed = None
+        self.state.requests.append(
+            (
+                str(scope["method"]),
+                str(scope["path"]),
+                bytes(scope.get("query_string", b"")).decode("latin-1"),
+                parsed,
+            )
+        )
+
+    def _server_error(self, choice: float) -> tuple[int, bytes, bytes]:
+        if choice < 0.4:
+            return _json_response(
+                500,
+                {
+                    "type": "server_error",
+                    "code": "error",
+                    "detail": "A server error occurred.",
+                    "attr": None,
+                },
+            )
+        if choice < 0.7:
+            return 502, _PROXY_PAGE, b"text/html"
+        if choice < 0.85:
+            return _json_response(
+                503,
+                {
+                    "type": "server_error",
+                    "code": "service_unavailable",
+                    "detail": "Service temporarily unavailable, try again later.",
+                    "attr": None,
+                },
+            )
+        return 504, _GATEWAY_TIMEOUT_PAGE, b"text/html"
+
+    async def _truncated(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the request, then send its JSON cut in half (a proxy gave up mid-body)."""
+        started: Message = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, capture)
+        full = b"".join(chunks) or b'{"results": []}'
+        cut = full[: max(1, len(full) // 2)]
+        await _send_raw(send, 200, cut, b"application/json")
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _send_raw(send: Send, status: int, body: bytes, content_type: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
