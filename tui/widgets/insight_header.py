@@ -1,0 +1,179 @@
+"""The top of the insight editor: editable name and tags, the favourite star, who made it and
+when it changed, an unsaved-changes marker, and the cache state in plain words.
+
+It shows what it is given; edits reach the owner as the Inputs' own `Input.Changed` messages
+(ids `name` and `tags`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, Static
+
+from tui.api.models import Insight
+from tui.timefmt import relative_time
+from tui.widgets.safe_text import clean, safe_text
+
+
+def parse_tags(text: str) -> list[str]:
+    """ "a, b ,, c" → ["a", "b", "c"]: the tags Input as a list, in order, each once."""
+    tags: list[str] = []
+    for part in text.split(","):
+        tag = part.strip()
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def format_tags(tags: list[str]) -> str:
+    return ", ".join(tags)
+
+
+def cache_words(insight: Insight | None, now: datetime) -> str:
+    """The cache state the way a person says it: "cached 3 h ago · can refresh in 4 min"."""
+    if insight is None:
+        return "new insight: not saved yet"
+    status = insight.query_status
+    parts: list[str] = []
+    if insight.last_refresh is None:
+        parts.append("not calculated yet")
+    elif insight.result is None:
+        parts.append(
+            f"no cached result (last calculated {relative_time(insight.last_refresh, now)})"
+        )
+    elif insight.is_cached:
+        parts.append(f"cached {relative_time(insight.last_refresh, now)}")
+    else:
+        parts.append(f"calculated {relative_time(insight.last_refresh, now)}")
+    if status is not None and status.error:
+        parts.append(f"last calculation failed: {clean(status.error_message or 'no reason given')}")
+    elif status is not None and status.running:
+        parts.append("calculating on the server")
+    upcoming = insight.next_allowed_client_refresh
+    if upcoming is not None and insight.last_refresh is not None:
+        if upcoming.tzinfo is None:
+            upcoming = upcoming.replace(tzinfo=UTC)
+        if upcoming > now:
+            parts.append(f"can refresh {relative_time(upcoming, now)}")
+        else:
+            parts.append("can refresh now")
+    return " · ".join(parts)
+
+
+def meta_words(insight: Insight | None, now: datetime) -> str:
+    """ "AaVQ8Ijw · Trends · by Jane Doe · modified 3 h ago by Sam"."""
+    if insight is None:
+        return "new · not saved yet"
+    parts = [insight.short_id or f"#{insight.id}", insight.kind_label]
+    if insight.created_by is not None:
+        parts.append(f"by {insight.created_by.display_name}")
+    if insight.last_modified_at is not None:
+        modified = f"modified {relative_time(insight.last_modified_at, now)}"
+        who = insight.last_modified_by
+        if who is not None and who.id != getattr(insight.created_by, "id", None):
+            modified += f" by {who.display_name}"
+        parts.append(modified)
+    return clean(" · ".join(parts))
+
+
+class InsightHeader(Vertical):
+    """Name, favourite and dirty marker on the first line; facts, tags and cache state below."""
+
+    DEFAULT_CSS = """
+    InsightHeader {
+        height: auto;
+        padding: 0 1;
+        background: $boost;
+    }
+    InsightHeader > Horizontal {
+        height: 1;
+    }
+    InsightHeader #favourite {
+        width: 2;
+        color: $text-warning;
+    }
+    InsightHeader #name {
+        width: 1fr;
+        text-style: bold;
+    }
+    InsightHeader #dirty {
+        width: auto;
+        display: none;
+        color: $text-warning;
+        text-style: bold;
+        padding-left: 1;
+    }
+    InsightHeader.-dirty #dirty {
+        display: block;
+    }
+    InsightHeader #meta, InsightHeader #cache {
+        color: $text-muted;
+    }
+    InsightHeader #tags-label {
+        width: auto;
+        color: $text-muted;
+        padding-right: 1;
+    }
+    InsightHeader #tags {
+        width: 1fr;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="title-row"):
+            yield Static("☆", id="favourite", markup=False)
+            yield Input(
+                placeholder="Untitled (type a name)",
+                id="name",
+                compact=True,
+                tooltip="The insight's name (ctrl+s saves)",
+            )
+            yield Static("● unsaved", id="dirty", markup=False)
+        yield Static(id="meta", markup=False)
+        with Horizontal(id="tags-row"):
+            yield Label("Tags", id="tags-label")
+            yield Input(
+                placeholder="none (type tags, separated by commas)",
+                id="tags",
+                compact=True,
+                tooltip="Tags, separated by commas",
+            )
+        yield Static(id="cache", markup=False)
+
+    def show(self, insight: Insight | None, now: datetime) -> None:
+        """The read-only facts: short id, kind, people, times and cache state."""
+        self.query_one("#meta", Static).update(Text(meta_words(insight, now)))
+        derived = insight.derived_name if insight is not None else None
+        self.query_one("#name", Input).placeholder = (
+            f"{clean(derived)} (derived; type a name)" if derived else "Untitled (type a name)"
+        )
+        self.show_cache(cache_words(insight, now))
+
+    def show_cache(self, words: str) -> None:
+        self.query_one("#cache", Static).update(safe_text(words))
+
+    def set_fields(self, name: str, tags: list[str]) -> None:
+        """Fill the editable fields (an `Input.Changed` follows for each, as for typing)."""
+        self.query_one("#name", Input).value = clean(name)
+        self.query_one("#tags", Input).value = clean(format_tags(tags))
+
+    def set_favourite(self, favourite: bool) -> None:
+        star = self.query_one("#favourite", Static)
+        star.update("★" if favourite else "☆")
+        star.tooltip = "Favourite (f toggles)" if favourite else "Not a favourite (f toggles)"
+
+    def set_dirty(self, dirty: bool, note: str = "") -> None:
+        self.set_class(dirty, "-dirty")
+        self.query_one("#dirty", Static).update(f"● unsaved{note}")
+
+    @property
+    def name_value(self) -> str:
+        return self.query_one("#name", Input).value
+
+    @property
+    def tags_value(self) -> list[str]:
+        return parse_tags(self.query_one("#tags", Input).value)

@@ -1,0 +1,180 @@
+"""The Results tab: picks the right drawing for an insight's result (chart, funnel bars, cohort
+table, SQL table, or readable JSON) and says so plainly when there is no result yet.
+
+It only displays; a press on "Calculate now" is posted as `ResultsView.RefreshRequested`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, ContentSwitcher, DataTable, Static
+
+from tui.api.models import InsightKind
+from tui.widgets.funnel_bars import FunnelBars, funnel_groups
+from tui.widgets.result_cells import cell, format_number
+from tui.widgets.retention_table import RetentionTable, cohorts
+from tui.widgets.safe_text import safe_text
+from tui.widgets.trends_chart import TrendsChart, is_series_result
+
+# A DataTable is comfortable to a few thousand rows; more is not readable in a terminal anyway.
+MAX_TABLE_ROWS = 2000
+
+_SERIES_KINDS = {InsightKind.TRENDS, InsightKind.STICKINESS, InsightKind.LIFECYCLE}
+
+
+def choose_view(kind: InsightKind, result: Any, columns: Any) -> str:
+    """Which drawing fits: "trends", "funnel", "retention", "table", "json" or "empty"."""
+    if result is None:
+        return "empty"
+    if kind is InsightKind.FUNNELS and is_series_result(result):
+        return "trends"  # a funnel shown as conversion over time
+    if kind is InsightKind.FUNNELS and funnel_groups(result):
+        return "funnel"
+    if kind is InsightKind.RETENTION and cohorts(result):
+        return "retention"
+    rows = isinstance(result, list) and all(isinstance(row, list | tuple) for row in result)
+    if isinstance(columns, list) and columns and rows:
+        return "table"
+    if kind in _SERIES_KINDS and is_series_result(result):
+        return "trends"
+    return "json"
+
+
+class ResultsView(Vertical):
+    """Shows one result at a time; `show()` switches to the drawing that fits it."""
+
+    DEFAULT_CSS = """
+    ResultsView {
+        height: 1fr;
+    }
+    ResultsView > #results-note {
+        height: auto;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    ResultsView ContentSwitcher {
+        height: 1fr;
+    }
+    ResultsView #results-empty {
+        padding: 1 2;
+        height: auto;
+    }
+    ResultsView #results-empty Static {
+        margin-bottom: 1;
+    }
+    ResultsView #results-table {
+        height: 1fr;
+    }
+    """
+
+    class RefreshRequested(Message):
+        """The user asked for a calculation from inside the results (the empty state's button)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="results-note", markup=False)
+        with ContentSwitcher(initial="results-empty"):
+            with Vertical(id="results-empty"):
+                yield Static(id="results-empty-message", markup=False)
+                yield Button(
+                    "Calculate now (r)",
+                    id="results-calculate",
+                    tooltip="Ask the server to calculate this insight",
+                )
+            yield TrendsChart(id="results-trends")
+            with VerticalScroll(id="results-funnel"):
+                yield FunnelBars(id="results-funnel-bars")
+            yield RetentionTable(id="results-retention")
+            yield DataTable(id="results-table", zebra_stripes=True)
+            with VerticalScroll(id="results-json"):
+                yield Static(id="results-json-text", markup=False)
+
+    @property
+    def current(self) -> str:
+        switcher = self.query_one(ContentSwitcher)
+        return (switcher.current or "results-empty").removeprefix("results-")
+
+    def show(
+        self,
+        kind: InsightKind,
+        result: Any,
+        columns: Any = None,
+        *,
+        has_more: bool = False,
+        problem: str | None = None,
+    ) -> None:
+        """Draw `result`; `problem` is the server's message when the last calculation failed."""
+        view = choose_view(kind, result, columns)
+        note = ""
+        if view == "empty":
+            self._show_empty(problem)
+        elif view == "trends":
+            self.query_one(TrendsChart).show(result)
+            note = f"{len(result)} series"
+        elif view == "funnel":
+            self.query_one(FunnelBars).show(result)
+        elif view == "retention":
+            self.query_one(RetentionTable).show(result)
+            note = f"{len(cohorts(result))} cohorts"
+        elif view == "table":
+            note = self._show_table(columns, result, has_more)
+        else:
+            text = json.dumps(result, indent=2, ensure_ascii=False, default=str)
+            self.query_one("#results-json-text", Static).update(safe_text(text, multiline=True))
+        if problem and view != "empty":
+            note = f"The last calculation failed: {problem} (showing the previous result)"
+        self.query_one("#results-note", Static).update(Text(note))
+        self.query_one("#results-note").display = bool(note)
+        self.query_one(ContentSwitcher).current = f"results-{view}"
+
+    def show_problem(self, message: str, *, can_calculate: bool = True) -> None:
+        """No result to draw, and `message` says why."""
+        self.query_one("#results-empty-message", Static).update(safe_text(message))
+        self.query_one("#results-calculate").display = can_calculate
+        self.query_one("#results-note").display = False
+        self.query_one(ContentSwitcher).current = "results-empty"
+
+    def show_unsaved(self) -> None:
+        """A new insight: nothing can be calculated before it exists on the server."""
+        self.show_problem(
+            "A new insight: save it with ctrl+s, then press r to calculate its results.",
+            can_calculate=False,
+        )
+
+    def _show_empty(self, problem: str | None) -> None:
+        if problem:
+            message = f"The last calculation failed: {problem}"
+        else:
+            message = (
+                "Not calculated yet: the server has no cached result for this insight. "
+                "Press r (or the button) to calculate it."
+            )
+        self.query_one("#results-empty-message", Static).update(safe_text(message))
+        self.query_one("#results-calculate").display = True
+
+    def _show_table(self, columns: list[Any], rows: list[Any], has_more: bool) -> str:
+        table = self.query_one("#results-table", DataTable)
+        table.clear(columns=True)
+        for index, name in enumerate(columns):
+            table.add_column(safe_text(name), key=f"c{index}")
+        for row in rows[:MAX_TABLE_ROWS]:
+            values = list(row)[: len(columns)]
+            values += [None] * (len(columns) - len(values))
+            table.add_row(*(cell(value) for value in values))
+        shown = min(len(rows), MAX_TABLE_ROWS)
+        note = f"{format_number(len(rows))} rows"
+        if shown < len(rows):
+            note = f"showing the first {format_number(shown)} of {format_number(len(rows))} rows"
+        if has_more:
+            note += " · the server has more rows than it sent"
+        return note
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "results-calculate":
+            event.stop()
+            self.post_message(self.RefreshRequested())
