@@ -1,0 +1,246 @@
+"""The first-run screen: ask for host, project and API key, check them with the server, save them.
+
+Shown when nothing is configured. On success it saves the profile and the key (keyring), builds a
+Session and posts `FirstRunScreen.Completed`; the app then opens the insight list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, RadioButton, RadioSet, Static
+from textual.worker import Worker, WorkerState
+
+from tui.config import (
+    DEFAULT_PROFILE_NAME,
+    EU_CLOUD,
+    US_CLOUD,
+    ConfigError,
+    Profile,
+    check_host,
+    parse_project_id,
+    save_profile,
+)
+from tui.credentials import ENV_VAR, CredentialsError, KeyringUnavailableError, check_key_shape
+from tui.credentials import store_api_key as keep_api_key
+from tui.screens.insight_list import error_text
+from tui.session import AccessCheckError, Session, build_session, check_access
+from tui.widgets.safe_text import clean
+
+if TYPE_CHECKING:
+    import httpx
+
+
+@dataclass(frozen=True)
+class FirstRunConfig:
+    """What the first-run screen needs besides the user's answers. `transport` lets tests talk to
+    the in-process sandbox."""
+
+    transport: httpx.AsyncBaseTransport | None = None
+    profile_name: str = DEFAULT_PROFILE_NAME
+
+
+_HOSTS = {"host-us": US_CLOUD, "host-eu": EU_CLOUD}
+
+
+class FirstRunScreen(Screen[None]):
+    """Welcome form: host (US cloud, EU cloud or a URL), project id, personal API key."""
+
+    HELP_TITLE = "First run"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+s",
+            "connect",
+            "Connect",
+            id="first_run.connect",
+            tooltip="Check the answers with the server and save them",
+        ),
+        Binding("ctrl+q", "app.quit", "Quit", id="first_run.quit", tooltip="Quit hogtui"),
+    ]
+
+    class Completed(Message):
+        """The answers work: `session` is ready for the insight list."""
+
+        def __init__(self, session: Session) -> None:
+            super().__init__()
+            self.session = session
+
+    def __init__(self, config: FirstRunConfig | None = None) -> None:
+        super().__init__()
+        self._config = config or FirstRunConfig()
+        # Checked answers waiting for "continue for this session only" (keyring unusable).
+        self._checked: tuple[Profile, str] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="first-run"), Vertical(id="first-run-form"):
+            yield Static(Content("Welcome to hogtui"), id="first-run-title")
+            yield Static(
+                Content(
+                    "Connect to your PostHog project. The answers are checked with the "
+                    "server, then saved as the default profile; the API key goes to the "
+                    "system keyring."
+                ),
+                id="first-run-intro",
+            )
+            yield Label("PostHog host", classes="first-run-label")
+            with RadioSet(id="host-choice"):
+                yield RadioButton(f"US cloud   {US_CLOUD}", value=True, id="host-us")
+                yield RadioButton(f"EU cloud   {EU_CLOUD}", id="host-eu")
+                yield RadioButton("Another URL (self-hosted)", id="host-other")
+            yield Input(
+                placeholder="https://posthog.example.com",
+                id="host-url",
+                disabled=True,
+            )
+            yield Label("Project id", classes="first-run-label")
+            yield Input(
+                placeholder="the number in your project's URL, e.g. 12345",
+                id="project-id",
+                type="integer",
+            )
+            yield Label("Personal API key", classes="first-run-label")
+            yield Input(placeholder="phx_…", id="api-key", password=True)
+            yield Static(
+                Content(
+                    "Create one in PostHog under Settings → Personal API keys, with the "
+                    "insight, query, sharing_configuration and activity_log scopes."
+                ),
+                classes="first-run-hint",
+            )
+            yield Static(id="first-run-status")
+            with Horizontal(id="first-run-buttons"):
+                yield Button("Connect", id="connect", variant="primary")
+                yield Button("Continue for this session only", id="session-only", variant="warning")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#session-only", Button).display = False
+        self.query_one("#host-choice", RadioSet).focus()
+
+    # --- the form -----------------------------------------------------------------------------
+
+    @on(RadioSet.Changed, "#host-choice")
+    def _host_changed(self, event: RadioSet.Changed) -> None:
+        other = event.pressed.id == "host-other"
+        url = self.query_one("#host-url", Input)
+        url.disabled = not other
+        if other:
+            url.focus()
+
+    @on(Input.Submitted)
+    def _field_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "api-key":
+            self.action_connect()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed, "#connect")
+    def _connect_pressed(self) -> None:
+        self.action_connect()
+
+    @on(Button.Pressed, "#session-only")
+    def _session_only_pressed(self) -> None:
+        if self._checked is not None:
+            profile, key = self._checked
+            self._finish(profile, key)
+
+    def _say(self, message: str, *, kind: str = "error") -> None:
+        status = self.query_one("#first-run-status", Static)
+        status.update(Content(message))
+        for name in ("error", "info", "warning", "success"):
+            status.set_class(name == kind, f"-{name}")
+        status.scroll_visible(animate=False)
+
+    def _answers(self) -> tuple[Profile, str]:
+        """The form as a Profile and a key; raises ConfigError/CredentialsError in words."""
+        pressed = self.query_one("#host-choice", RadioSet).pressed_button
+        if pressed is not None and pressed.id in _HOSTS:
+            host = _HOSTS[pressed.id]
+        else:
+            typed = self.query_one("#host-url", Input).value
+            if not typed.strip():
+                raise ConfigError("Type the URL of your PostHog instance, or pick a cloud.")
+            host = check_host(typed)
+        project_id = parse_project_id(self.query_one("#project-id", Input).value)
+        key = check_key_shape(self.query_one("#api-key", Input).value)
+        return Profile(self._config.profile_name, host, project_id), key
+
+    # --- checking and saving ------------------------------------------------------------------
+
+    def action_connect(self) -> None:
+        try:
+            profile, key = self._answers()
+        except (ConfigError, CredentialsError) as error:
+            self._say(str(error))
+            return
+        self._checked = None
+        self.query_one("#session-only", Button).display = False
+        self.query_one("#connect", Button).disabled = True
+        self._say(f"Checking with {profile.host}…", kind="info")
+        self.run_worker(
+            self._check_and_save(profile, key),
+            group="first-run",
+            name="check",
+            description="check the answers",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _check_and_save(self, profile: Profile, key: str) -> None:
+        try:
+            await check_access(profile, key, transport=self._config.transport)
+        except AccessCheckError as error:
+            self._say(clean(str(error)))
+            return
+        finally:
+            self.query_one("#connect", Button).disabled = False
+        try:
+            save_profile(profile)
+        except (ConfigError, OSError) as error:
+            self._say(f"The server accepted the key, but the profile could not be saved: {error}")
+            self._offer_session_only(profile, key)
+            return
+        try:
+            keep_api_key(profile.name, key)
+        except KeyringUnavailableError as error:
+            self._say(
+                f"The profile was saved, but not the API key: {error}\n"
+                "You can continue for this session only: the key is kept in memory until you "
+                f"quit, and next time hogtui needs {ENV_VAR} (or the key in a file).",
+                kind="warning",
+            )
+            self._offer_session_only(profile, key)
+            return
+        except CredentialsError as error:
+            self._say(str(error))
+            return
+        self._finish(profile, key)
+
+    def _offer_session_only(self, profile: Profile, key: str) -> None:
+        self._checked = (profile, key)
+        button = self.query_one("#session-only", Button)
+        button.display = True
+        button.focus()
+        # Once laid out (it was hidden), bring the button into view below the message.
+        self.call_after_refresh(button.scroll_visible, animate=False)
+
+    def _finish(self, profile: Profile, key: str) -> None:
+        self._say(f"Connected to {profile.host}, project {profile.project_id}.", kind="success")
+        session = build_session(profile, key, transport=self._config.transport)
+        self.post_message(self.Completed(session))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            event.stop()
+            self.query_one("#connect", Button).disabled = False
+            self._say(f"Something went wrong: {error_text(event.worker.error)}")

@@ -1,0 +1,160 @@
+"""The insight list's filter line: what is shown (count, toggles, sort) and the search box.
+
+`ListFilters` is the plain state the list screen turns into API parameters; `FilterBar` only
+displays it and reports what the user types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Input, Label, Static
+
+from tui.widgets.safe_text import clean
+
+
+class SortOrder(StrEnum):
+    """How the list is ordered; the value is the API's `order` parameter."""
+
+    LAST_MODIFIED = "-last_modified_at"
+    NAME = "name"
+
+    @property
+    def label(self) -> str:
+        return "last modified" if self is SortOrder.LAST_MODIFIED else "name"
+
+    def next(self) -> SortOrder:
+        return SortOrder.NAME if self is SortOrder.LAST_MODIFIED else SortOrder.LAST_MODIFIED
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What the user narrowed the list to. The default value means "everything"."""
+
+    search: str = ""
+    favorited: bool = False
+    saved: bool = False
+    mine: bool = False
+    sort: SortOrder = SortOrder.LAST_MODIFIED
+
+    def toggled(self, name: str) -> ListFilters:
+        """These filters with one on/off filter ("favorited", "saved" or "mine") flipped."""
+        if name == "favorited":
+            return replace(self, favorited=not self.favorited)
+        if name == "saved":
+            return replace(self, saved=not self.saved)
+        if name == "mine":
+            return replace(self, mine=not self.mine)
+        raise ValueError(f"not an on/off filter: {name!r}")
+
+    @property
+    def narrowed(self) -> bool:
+        """True when some rows may be hidden (sorting hides nothing)."""
+        return bool(self.search.strip()) or self.favorited or self.saved or self.mine
+
+    @property
+    def active(self) -> bool:
+        return self != ListFilters()
+
+    def describe(self) -> list[str]:
+        """The active filters in words, for the filter line."""
+        parts: list[str] = []
+        if self.search.strip():
+            parts.append(f"search “{clean(self.search.strip())}”")
+        if self.favorited:
+            parts.append("★ favourites only")
+        if self.saved:
+            parts.append("saved only")
+        if self.mine:
+            parts.append("mine only")
+        return parts
+
+
+class FilterBar(Widget):
+    """Count and active filters on one line, the search box on the next."""
+
+    BINDINGS = [
+        Binding(
+            "down",
+            "leave_search",
+            "Results",
+            id="search.to_results",
+            tooltip="Go from the search box to the results",
+            show=False,
+        ),
+    ]
+
+    class SearchChanged(Message):
+        """The search text changed (every keystroke; the screen debounces)."""
+
+        def __init__(self, value: str) -> None:
+            super().__init__()
+            self.value = value
+
+    class SearchSubmitted(Message):
+        """Enter (or down) in the search box: the user wants to go to the results."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="filter-summary")
+        with Horizontal(id="search-row"):
+            yield Label("/", id="search-label")
+            yield Input(
+                placeholder="search names, descriptions and tags",
+                id="search",
+                compact=True,
+                select_on_focus=False,
+            )
+
+    @property
+    def search_input(self) -> Input:
+        return self.query_one("#search", Input)
+
+    def show(
+        self, filters: ListFilters, *, count: int | None, loaded: int, loading: bool = False
+    ) -> None:
+        """Redraw the summary line for `filters` and the server's `count`."""
+        line = Text()
+        if count is None:
+            line.append("Insights", style="bold")
+        else:
+            line.append(f"{count} insight{'s' if count != 1 else ''}", style="bold")
+            if loaded < count:
+                line.append(f"  ({loaded} loaded)", style="dim")
+        for part in filters.describe():
+            line.append("  ·  ", style="dim")
+            line.append(part)
+        line.append("  ·  ", style="dim")
+        line.append(f"sorted by {filters.sort.label}", style="dim")
+        if filters.active:
+            line.append("   esc clears", style="dim italic")
+        if loading:
+            line.append("   loading…", style="dim")
+        self.query_one("#filter-summary", Static).update(line)
+        self.set_class(filters.narrowed, "-filtered")
+
+    def set_search(self, value: str) -> None:
+        """Replace the search text without reporting it as typed."""
+        search = self.search_input
+        with search.prevent(Input.Changed):
+            search.value = value
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.SearchChanged(event.value))
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.SearchSubmitted())
+
+    def action_leave_search(self) -> None:
+        self.post_message(self.SearchSubmitted())
