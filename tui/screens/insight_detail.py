@@ -172,36 +172,6 @@ class InsightDetailScreen(Screen[Insight | None]):
     (after a save, create or refresh), or None when nothing changed.
     """
 
-    # Layout of this screen only; see the report to the lead before moving it to app.tcss.
-    CSS = """
-    InsightDetailScreen {
-        layout: vertical;
-    }
-    InsightDetailScreen #detail-tabs {
-        height: 1fr;
-    }
-    InsightDetailScreen #detail-tabs > ContentSwitcher {
-        height: 1fr;
-    }
-    InsightDetailScreen #detail-tabs TabPane {
-        height: 1fr;
-        padding: 0;
-    }
-    InsightDetailScreen #info {
-        padding: 0 1;
-    }
-    InsightDetailScreen #info Label {
-        margin-top: 1;
-        text-style: bold;
-    }
-    InsightDetailScreen #description {
-        height: 6;
-    }
-    InsightDetailScreen #info-hogql {
-        color: $text-muted;
-    }
-    """
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="insight.save", tooltip="Save changes to PostHog"),
         Binding("r", "refresh", "Refresh", id="insight.refresh", tooltip="Recalculate the results"),
