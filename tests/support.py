@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+from textual.app import App
+from textual.pilot import Pilot
 
 from tui.api import InsightsAPI
 from tui.sandbox import DEFAULT_PROJECT_ID, DEMO_API_KEY
@@ -21,3 +25,17 @@ def make_api(app: Any, api_key: str = DEMO_API_KEY, **kwargs: Any) -> InsightsAP
         transport=httpx.ASGITransport(app=app),
         **kwargs,
     )
+
+
+async def until(pilot: Pilot[Any], check: Callable[[], object], timeout: float = 10.0) -> None:
+    """Let the app run until `check()` is true (workers and timers need the event loop)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s: {check}")
+        await pilot.pause(0.02)
+
+
+def notifications(app: App[Any]) -> list[str]:
+    """The text of every notification the app has shown and still holds."""
+    return [str(n.message) for n in app._notifications]

@@ -86,7 +86,9 @@ class HogApp(App[None]):
             return
         profile = session.profile
         self.title = f"{APP_TITLE} · {DEMO_MARKER}" if session.demo else APP_TITLE
-        self.sub_title = f"{profile.name} · project {profile.project_id} · {profile.host}"
+        where = f"project {profile.project_id} · {profile.host}"
+        # The demo profile's name says nothing the marker does not already say.
+        self.sub_title = where if session.demo else f"{profile.name} · {where}"
         self.set_class(session.demo, "-demo")
 
     def on_first_run_screen_completed(self, message: FirstRunScreen.Completed) -> None:

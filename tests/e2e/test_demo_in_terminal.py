@@ -95,8 +95,9 @@ def test_open_an_insight_with_keys_and_read_its_name(terminal: Terminal) -> None
     terminal.keys("Enter")
     detail = terminal.wait_for(lambda s: "Results" in s and "Query" in s, "the detail screen")
 
-    title_line = next(line for line in detail.splitlines() if line.strip())
-    assert second.rstrip("…") in title_line, title_line
+    assert "DEMO" in detail
+    title_line = next(line for line in detail.splitlines() if line.lstrip().startswith(("☆", "★")))
+    assert second.rstrip("…") in title_line, detail
 
     terminal.keys("Escape")
     terminal.wait_for(lambda s: "Kind" in s and "Created by" in s, "back on the list")

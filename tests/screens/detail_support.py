@@ -4,10 +4,9 @@ its workers, read what the sandbox was sent and what the user was told."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from typing import Any
 
+from support import until
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -15,15 +14,6 @@ from tui.app import HogApp
 from tui.screens.insight_detail import InsightDetailScreen
 from tui.screens.insight_list import InsightListScreen
 from tui.widgets.query_editor import QueryEditor
-
-
-async def until(pilot: Pilot[Any], check: Callable[[], object], timeout: float = 10.0) -> None:
-    """Let the app run until `check()` is true (workers and timers need the event loop)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s: {check}")
-        await pilot.pause(0.02)
 
 
 def first_insight(state: Any, query_kind: str, *, cached: bool | None = None) -> dict[str, Any]:
@@ -72,10 +62,6 @@ async def type_into(pilot: Pilot[Any], selector: str, text: str, *, replace: boo
 def writes(state: Any, method: str) -> list[tuple[str, Any]]:
     """(path, body) of each `method` request to an insight the sandbox saw."""
     return [(path, body) for m, path, _q, body in state.requests if m == method]
-
-
-def notifications(app: HogApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 def query_text(screen: InsightDetailScreen) -> str:

@@ -6,16 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from detail_support import (
-    first_insight,
-    notifications,
-    open_detail,
-    query_text,
-    type_into,
-    until,
-    writes,
-)
-from support import make_api
+from detail_support import first_insight, open_detail, query_text, type_into, writes
+from support import make_api, notifications, until
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from detail_support import first_insight, notifications, open_detail, until
-from support import make_api
+from detail_support import first_insight, open_detail
+from support import make_api, notifications, until
 from textual.pilot import Pilot
 from textual.widgets import Button
 

@@ -8,7 +8,7 @@ import httpx
 import keyring
 import keyring.backends.fail
 import pytest
-from detail_support import until
+from support import until
 from textual.pilot import Pilot
 from textual.widgets import Button, Input
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from detail_support import until
+from support import until
 from textual.pilot import Pilot
 
 from tui.app import HogApp

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from detail_support import until
+from support import until
 
 from tui.sandbox import SandboxConfig
 from tui.screens.insight_list import PAGE_SIZE, PREFETCH_ROWS, InsightListScreen

@@ -7,8 +7,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from detail_support import until
-from support import make_api
+from support import make_api, notifications, until
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -53,10 +52,6 @@ def list_requests(state: Any) -> list[dict[str, list[str]]]:
         for method, path, query, _body in state.requests
         if method == "GET" and path.rstrip("/").endswith("/insights")
     ]
-
-
-def notifications(app: HogApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 def names(tbl: InsightTable) -> list[str]:

@@ -6,12 +6,11 @@ that moment, so "37 min ago" reads the same on every run however long the run ta
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+from support import until
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -26,14 +25,6 @@ SIZE = (120, 36)
 @pytest.fixture(autouse=True)
 def pinned_clock(monkeypatch: pytest.MonkeyPatch, sandbox_state: Any) -> None:
     monkeypatch.setattr(insight_table, "_now", lambda: sandbox_state.created_at)
-
-
-async def until(pilot: Pilot[Any], check: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await pilot.pause(0.02)
 
 
 async def settled_list(pilot: Pilot[Any]) -> InsightListScreen:

@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Static, TabbedContent, TabPane, TextArea
+from textual.widgets import Footer, Header, Input, Label, Static, TabbedContent, TabPane, TextArea
 from textual.worker import Worker, WorkerState
 
 from tui.api import InsightsAPI, RefreshJob, RefreshState, RefreshUpdate
@@ -250,6 +250,8 @@ class InsightDetailScreen(Screen[Insight | None]):
     # -- building -----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The app header keeps the profile, and the demo marker, in sight while editing.
+        yield Header()
         yield InsightHeader(id="header")
         yield RefreshMeter(id="refresh-meter")
         with TabbedContent(id="detail-tabs", initial="tab-results"):
