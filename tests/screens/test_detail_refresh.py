@@ -136,3 +136,23 @@ async def test_new_insight_cannot_refresh_before_it_exists(make_hog_app: Any, sa
         assert any("Save the new insight first" in n for n in notifications(app))
         assert not screen.query_one("#results-calculate", Button).display
     assert not any("refresh=" in q for _m, _p, q, _b in sandbox_state.requests)
+
+
+async def test_shift_r_recalculates_even_a_cached_result(make_hog_app: Any, sandbox_state: Any):
+    insight = first_insight(sandbox_state, "TrendsQuery", cached=True)
+    app = make_hog_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_detail(pilot, insight["id"])
+        assert "cached" in str(screen.query_one("#cache").render())
+
+        await pilot.press("R")
+        await until(pilot, lambda: screen.has_class("-refreshing"))
+        await until(pilot, lambda: not screen.has_class("-refreshing"))
+
+        assert "just now" in str(screen.query_one("#cache").render())
+    forced = [
+        query
+        for method, path, query, _body in sandbox_state.requests
+        if method == "GET" and path.rstrip("/").endswith(f"/insights/{insight['id']}")
+    ]
+    assert any("refresh=force_async" in query for query in forced)

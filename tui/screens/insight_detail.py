@@ -25,7 +25,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, Static, TabbedContent, TabPane, TextArea
 from textual.worker import Worker, WorkerState
 
-from tui.api import InsightsAPI, RefreshJob, RefreshState, RefreshUpdate
+from tui.api import InsightsAPI, RefreshJob, RefreshMode, RefreshState, RefreshUpdate
 from tui.api.errors import ApiError, NotFoundError
 from tui.api.models import Insight
 from tui.drafts import CorruptDraftError, DraftStore, draft_key
@@ -174,7 +174,21 @@ class InsightDetailScreen(Screen[Insight | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="insight.save", tooltip="Save changes to PostHog"),
-        Binding("r", "refresh", "Refresh", id="insight.refresh", tooltip="Recalculate the results"),
+        Binding(
+            "r",
+            "refresh",
+            "Refresh",
+            id="insight.refresh",
+            tooltip="Recalculate the results unless the cache is still fresh",
+        ),
+        Binding(
+            "R",
+            "refresh('force_async')",
+            "Force refresh",
+            id="insight.force_refresh",
+            show=False,
+            tooltip="Recalculate the results even when the cache is fresh",
+        ),
         Binding(
             "escape",
             "cancel_refresh",
@@ -736,7 +750,7 @@ class InsightDetailScreen(Screen[Insight | None]):
 
     # -- refreshing ---------------------------------------------------------------------------
 
-    def action_refresh(self) -> None:
+    def action_refresh(self, mode: str = RefreshMode.ASYNC.value) -> None:
         if self.insight_id is None:
             self.notify(
                 "Save the new insight first (ctrl+s); then it can be calculated.", markup=False
@@ -748,7 +762,7 @@ class InsightDetailScreen(Screen[Insight | None]):
             return
         if self._job is not None:
             return
-        job: RefreshJob = self._api.refresh(self.insight_id, "async")
+        job: RefreshJob = self._api.refresh(self.insight_id, RefreshMode(mode))
         self._job = job
         self.query_one(RefreshMeter).start()
         results = self.query_one(ResultsView)
@@ -902,6 +916,11 @@ class InsightDetailScreen(Screen[Insight | None]):
         """This screen's actions for the command palette (see HogApp.get_system_commands)."""
         yield SystemCommand("insight: save", "Save the changes (ctrl+s)", self.action_save)
         yield SystemCommand("insight: refresh", "Recalculate the results (r)", self.action_refresh)
+        yield SystemCommand(
+            "insight: force refresh",
+            "Recalculate even when the cached result is fresh (R)",
+            lambda: self.action_refresh(RefreshMode.FORCE_ASYNC.value),
+        )
         if self._job is not None:
             yield SystemCommand(
                 "insight: cancel refresh", "Stop the calculation (esc)", self.action_cancel_refresh
