@@ -13,6 +13,7 @@ from typing import Protocol, cast, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.markup import escape
 
 from tui.api.errors import ApiError, NotFoundError
 from tui.api.models import Insight
@@ -82,5 +83,6 @@ class GoToInsightProvider(Provider):
                 Content(_PREFIX) + Content(name),
                 partial(opener.open_insight, insight),
                 text=f"{_PREFIX}{name}",
-                help=f"{insight.kind_label} · {short}",
+                # Textual parses `help` as markup; both parts can come from the server.
+                help=escape(f"{clean(insight.kind_label)} · {short}"),
             )

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 import pytest
 from support import make_api, notifications, until
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
 from tui.api import InsightsAPI
 from tui.app import HogApp
@@ -583,3 +583,24 @@ async def test_palette_goes_to_an_insight_by_short_id(make_hog_app: Any, sandbox
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, InsightDetailScreen))
         assert app.screen.insight_id == target["id"]  # type: ignore[attr-defined]
+
+
+async def test_palette_shows_markup_in_server_text_literally(make_hog_app: Any, sandbox_state: Any):
+    """A short id or name that looks like markup must neither crash the palette nor act."""
+    target = next(iter(live(sandbox_state)))
+    target["short_id"] = "[/]"
+    target["name"] = "[@click=app.quit]Pwned[/] zebra report"
+    app = make_hog_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"zebra")
+        await until(
+            pilot,
+            lambda: any(r.get("search") == ["zebra"] for r in list_requests(sandbox_state)),
+        )
+        await pilot.pause(0.5)
+        hits = app.screen.query_one("CommandList", OptionList)
+        shown = " ".join(str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count))
+        assert "[@click=app.quit]Pwned[/] zebra report" in shown
+        assert app.is_running
