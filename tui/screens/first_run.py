@@ -31,9 +31,9 @@ from tui.config import (
 )
 from tui.credentials import ENV_VAR, CredentialsError, KeyringUnavailableError, check_key_shape
 from tui.credentials import store_api_key as keep_api_key
-from tui.screens.insight_list import error_text
 from tui.session import AccessCheckError, Session, build_session, check_access
 from tui.widgets.safe_text import clean
+from tui.wording import error_text
 
 if TYPE_CHECKING:
     import httpx

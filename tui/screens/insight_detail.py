@@ -38,6 +38,7 @@ from tui.widgets.query_editor import QueryEditor, format_query
 from tui.widgets.refresh_meter import RefreshMeter
 from tui.widgets.results_view import ResultsView
 from tui.widgets.safe_text import clean, clean_multiline, safe_text
+from tui.wording import error_text
 
 #: What a new insight starts with: pageviews per day over the last week.
 NEW_INSIGHT_QUERY: dict[str, Any] = {
@@ -839,7 +840,7 @@ class InsightDetailScreen(Screen[Insight | None]):
             self._refresh_ended()
         # Expected failures are handled where they happen; this is the safety net.
         self.notify(
-            f"Something went wrong ({worker.name}): {worker.error}",
+            f"Something went wrong ({worker.name}): {error_text(worker.error)}",
             severity="error",
             markup=False,
         )

@@ -26,7 +26,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from tui.api import InsightsAPI
-from tui.api.errors import ApiError, NetworkError, RateLimitedError, ServerError
+from tui.api.errors import NetworkError, RateLimitedError, ServerError
 from tui.api.models import Insight, Page
 from tui.commands import GoToInsightProvider
 from tui.screens.confirm import ConfirmScreen
@@ -35,6 +35,7 @@ from tui.session import HasSession
 from tui.widgets.filter_bar import FilterBar, ListFilters
 from tui.widgets.insight_table import InsightTable
 from tui.widgets.safe_text import clean
+from tui.wording import error_text
 
 PAGE_SIZE = 100
 # Start fetching the next page when the cursor is this close to the last loaded row.
@@ -57,17 +58,6 @@ class _Deleted:
     insight: Insight
     index: int
     expires: float
-
-
-def error_text(error: BaseException | None) -> str:
-    """A failure in words: `ApiError` already speaks to the user; anything else is a bug, named
-    by its type rather than shown as a traceback."""
-    if isinstance(error, ApiError):
-        return str(error)
-    if error is None:
-        return "Unknown error."
-    detail = clean(str(error))
-    return f"Unexpected error ({type(error).__name__}{': ' + detail if detail else ''})."
 
 
 def browser_available() -> bool:
