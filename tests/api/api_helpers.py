@@ -4,6 +4,7 @@ a clock shared by sandbox and client, and a stand-in for a Textual worker runnin
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from tui.api import PollPolicy, RefreshJob, RefreshState
@@ -59,6 +60,14 @@ class SharedClock:
         self.now += seconds
         self.slept += seconds
         await asyncio.sleep(0)
+
+
+async def eventually(check: Callable[[], object], timeout: float = 5.0) -> None:
+    """Wait until `check()` is true: for the sandbox to have seen a request, not for a guess at
+    how long that takes."""
+    async with asyncio.timeout(timeout):
+        while not check():
+            await asyncio.sleep(0.002)
 
 
 async def start_worker(job: RefreshJob) -> asyncio.Task[None]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from typing import Any
 
 import httpx
 import pytest
-from api_helpers import TRENDS, sandbox
+from api_helpers import FAST_POLL, TRENDS, sandbox
 from support import SANDBOX_BASE_URL, make_api
 
 from tui import __version__
@@ -18,8 +21,11 @@ from tui.api import (
     NotFoundError,
     PermissionDeniedError,
     RefreshMode,
+    RefreshState,
+    UnexpectedResponseError,
     ValidationError,
 )
+from tui.sandbox import FaultSpec
 
 
 def _requests(state: Any, method: str, fragment: str) -> list[tuple[str, str, str, Any]]:
@@ -463,3 +469,219 @@ async def test_my_last_viewed_is_refused_to_personal_keys(api: InsightsAPI) -> N
     with pytest.raises(PermissionDeniedError) as caught:
         await api.my_last_viewed()
     assert "personal API key" in str(caught.value)
+
+
+class _Recording(httpx.ASGITransport):
+    """Keeps every request the client sent (to read its per-request timeout)."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app=app)
+        self.sent: list[httpx.Request] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(request)
+        return await super().handle_async_request(request)
+
+
+@pytest.mark.parametrize("mode", list(RefreshMode))
+async def test_blocking_modes_wait_longer_for_the_answer(
+    sandbox_app: Any, mode: RefreshMode
+) -> None:
+    transport = _Recording(sandbox_app)
+    async with InsightsAPI(
+        SANDBOX_BASE_URL, 1, "phx_sandbox_demo_key", transport=transport, blocking_timeout=300.0
+    ) as api:
+        await api.get_insight(1000, refresh=mode)
+    read = transport.sent[-1].extensions["timeout"]["read"]
+    assert read == (300.0 if mode.blocking else 30.0)
+
+
+async def test_csv_export_refuses_an_answer_that_is_not_csv(sandbox_app: Any) -> None:
+    """A proxy answering `?format=csv` with JSON (or anything else) must not end up in a .csv
+    file: it is tried again, then explained."""
+
+    async def json_instead(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "query_string": scope["query_string"].replace(b"csv", b"json")}
+        await sandbox_app(scope, receive, send)
+
+    state = sandbox_app.state.sandbox
+    async with make_api(json_instead, retry_base_delay=0.001) as api:
+        with pytest.raises(UnexpectedResponseError) as caught:
+            await api.export_insight(1000, format="csv")
+    assert "expected CSV" in str(caught.value) and "application/json" in str(caught.value)
+    assert len(_requests(state, "GET", "/insights/1000/")) > 1
+
+
+async def test_csv_export_through_cut_off_answers_is_whole() -> None:
+    faulty = sandbox(insights=5, faults=FaultSpec(malformed=0.5, seed=5))
+    async with make_api(faulty, retry_base_delay=0.001, retry_max_delay=0.01) as api:
+        exports = [await api.export_insight(1000, format="csv") for _ in range(6)]
+    assert len(_requests(faulty.state.sandbox, "GET", "/insights/1000/")) > 6  # faults hit
+    assert len(set(exports)) == 1  # never half a file
+    header, *rows = list(csv.reader(io.StringIO(exports[0])))
+    assert "short_id" in header and rows and all(len(row) == len(header) for row in rows)
+
+
+async def test_an_older_server_works_without_check_access() -> None:
+    """A server with only /api/projects/ (before environments): the first call finds that out
+    and every later one, of any kind, goes there straight away."""
+    app = sandbox(insights=5, legacy_routes_only=True)
+    state = app.state.sandbox
+    async with make_api(app) as api:
+        page = await api.list_insights(limit=2)
+        insight = await api.get_insight(page.results[0].id)
+        await api.mark_viewed(insight.id)
+        final = await api.refresh(insight.id, "force_async", poll=FAST_POLL).wait()
+        text = await api.export_insight(insight.id, format="csv")
+    assert page.count == 5 and final.state is RefreshState.DONE and text
+    paths = [p for _, p, _, _ in state.requests]
+    assert [p for p in paths if p.startswith("/api/environments/")] == [
+        "/api/environments/1/insights/"  # only the very first try
+    ]
+    assert any("/api/projects/1/query/" in p for p in paths)  # polls followed
+
+
+async def test_an_older_server_found_by_a_first_call_that_is_not_the_list() -> None:
+    app = sandbox(insights=5, legacy_routes_only=True)
+    async with make_api(app) as api:
+        insight = await api.get_insight(1000)
+        with pytest.raises(NotFoundError):
+            await api.get_insight(999_999)  # a real 404 on the older routes is just a 404
+        assert (await api.list_insights(limit=1)).count == 5
+    assert insight.id == 1000
+    state = app.state.sandbox
+    assert len([p for _, p, _, _ in state.requests if p.startswith("/api/environments/")]) == 1
+
+
+async def test_a_missing_insight_on_a_current_server_keeps_the_current_routes(
+    api: InsightsAPI, sandbox_state: Any
+) -> None:
+    with pytest.raises(NotFoundError):
+        await api.get_insight(999_999)
+    await api.list_insights(limit=1)
+    assert all(p.startswith("/api/environments/") for _, p, _, _ in sandbox_state.requests)
+
+
+async def test_a_wrong_project_is_reported_and_keeps_the_current_routes(sandbox_app: Any) -> None:
+    async with InsightsAPI(
+        SANDBOX_BASE_URL, 999, "phx_sandbox_demo_key", transport=httpx.ASGITransport(sandbox_app)
+    ) as api:
+        with pytest.raises(NotFoundError) as caught:
+            await api.check_access()
+        with pytest.raises(NotFoundError):
+            await api.list_insights(limit=1)
+    assert "Project 999 was not found" in str(caught.value)
+    paths = [p for _, p, _, _ in sandbox_app.state.sandbox.requests]
+    assert paths[-1].startswith("/api/environments/999/")
+
+
+def _without_count(app: Any) -> Any:
+    """An older server or proxy that leaves `count` out of list pages."""
+
+    async def strip(scope: Any, receive: Any, send: Any) -> None:
+        async def relay(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message["headers"] if k != b"content-length"]
+                message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body" and message.get("body"):
+                body = json.loads(message["body"])
+                if isinstance(body, dict):
+                    body.pop("count", None)
+                message = {**message, "body": json.dumps(body).encode()}
+            await send(message)
+
+        await app(scope, receive, relay)
+
+    return strip
+
+
+async def test_paging_continues_when_the_server_leaves_out_count() -> None:
+    app = sandbox(insights=243)
+    async with make_api(_without_count(app)) as api:
+        first = await api.list_insights(limit=100)
+        ids = [insight.id async for insight in api.iter_insights(page_size=100)]
+    visible = {i["id"] for i in app.state.sandbox.insights.values() if not i["deleted"]}
+    assert first.count is None and first.next is not None
+    assert len(ids) == len(visible) > 200 and set(ids) == visible
+
+
+async def test_paging_stops_when_the_server_ignores_offset(sandbox_app: Any) -> None:
+    async def ignores_offset(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            params = httpx.QueryParams(scope.get("query_string", b"").decode())
+            scope = {**scope, "query_string": str(params.remove("offset")).encode()}
+        await _without_count(sandbox_app)(scope, receive, send)
+
+    async with make_api(ignores_offset) as api:
+        pages = [page async for page in api.iter_insight_pages(page_size=10)]
+    assert len(pages) == 2  # the same first page again: stop rather than loop for ever
+
+
+@pytest.mark.parametrize(
+    ("limit", "offset"), [(0, 0), (-5, 0), (1001, 0), (10, -1), (True, 0), (10, 2.5)]
+)
+async def test_list_refuses_bad_limits_and_offsets_before_sending(
+    api: InsightsAPI, sandbox_state: Any, limit: Any, offset: Any
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        await api.list_insights(limit=limit, offset=offset)
+    assert "limit" in str(caught.value) or "offset" in str(caught.value)
+    assert sandbox_state.requests == []
+
+
+async def test_the_largest_page_is_allowed(api: InsightsAPI) -> None:
+    page = await api.list_insights(limit=1000)
+    assert len(page.results) == page.count
+
+
+async def test_empty_list_filters_are_left_out(api: InsightsAPI, sandbox_state: Any) -> None:
+    everything = await api.list_insights(limit=5)
+    same = await api.list_insights(limit=5, created_by=[], tags=[], dashboards=[])
+    assert same.count == everything.count  # an empty filter is no filter, for every kind
+    params = dict(httpx.QueryParams(sandbox_state.requests[-1][2]))
+    assert not {"created_by", "tags", "dashboards"} & set(params)
+
+
+async def test_a_listing_that_is_no_listing_is_unexpected(sandbox_app: Any) -> None:
+    async def odd(scope: Any, receive: Any, send: Any) -> None:
+        body = b'"ok"'
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"4")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async with make_api(odd) as api:
+        with pytest.raises(UnexpectedResponseError) as caught:
+            await api.list_insights()
+    assert "did not look like a list of insights" in str(caught.value)
+
+
+async def test_current_project_is_resolved_before_links(sandbox_app: Any) -> None:
+    async with InsightsAPI(
+        SANDBOX_BASE_URL,
+        "@current",
+        "phx_sandbox_demo_key",
+        transport=httpx.ASGITransport(sandbox_app),
+    ) as api:
+        assert "@current" not in api.insight_url("AbCd1234")  # not resolved yet: no project
+        insight = (await api.list_insights(limit=1)).results[0]
+        assert api.project_id == 1
+        url = api.insight_url(insight.short_id or "")
+        await api.list_insights(limit=1)
+    assert url == f"{SANDBOX_BASE_URL}/project/1/insights/{insight.short_id}"
+    paths = [p for _, p, _, _ in sandbox_app.state.sandbox.requests]
+    assert paths.count("/api/projects/@current/") == 1  # resolved once
+    assert paths[1:] == ["/api/environments/1/insights/"] * 2
+
+
+async def test_links_never_name_current_when_it_cannot_be_resolved(sandbox_app: Any) -> None:
+    # This key may not read the project (no `project:read`): listing still works.
+    async with InsightsAPI(
+        SANDBOX_BASE_URL,
+        "@current",
+        "phx_sandbox_readonly",
+        transport=httpx.ASGITransport(sandbox_app),
+    ) as api:
+        insight = (await api.list_insights(limit=1)).results[0]
+        url = api.insight_url(insight.short_id or "")
+    assert url == f"{SANDBOX_BASE_URL}/insights/{insight.short_id}"

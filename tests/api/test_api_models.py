@@ -14,6 +14,7 @@ from tui.api.models import (
     Insight,
     InsightKind,
     QueryStatus,
+    ShapeError,
     SharingConfiguration,
     UserBasic,
     kind_of_query,
@@ -630,8 +631,9 @@ def test_page_parsing_skips_unreadable_rows_and_keeps_count() -> None:
 
 
 def test_page_without_count_and_bare_list() -> None:
+    # No count: unknown (None), not the page length, so paging follows `next` instead.
     page = parse_page({"results": [BASIC_ROW]}, Insight)
-    assert page.count == 1 and page.next is None
+    assert page.count is None and page.next is None
     listing = parse_page([BASIC_ROW, OLD_LEGACY], Insight)
     assert listing.count == 2 and [i.id for i in listing.results] == [17, 3]
 
@@ -657,3 +659,15 @@ def test_sharing_configuration_shapes() -> None:
         {"enabled": None, "share_passwords": [None, {"id": 1}]}
     )
     assert odd.enabled is False and odd.share_passwords == [{"id": 1}]
+
+
+def test_dashboard_ids_survive_junk_beside_them() -> None:
+    insight = Insight.model_validate({"id": 1, "dashboards": [None, 3, "x", True, "7", 4.0]})
+    assert insight.dashboards == [3, 7, 4]
+
+
+@pytest.mark.parametrize("body", ["ok", None, 42, {"detail": "Not a list"}, {"results": None}])
+def test_a_listing_body_that_is_no_listing_is_refused(body: Any) -> None:
+    # Not read as an empty page: that would tell the user the project has no insights.
+    with pytest.raises(ShapeError):
+        parse_page(body, Insight)

@@ -8,7 +8,8 @@ import random
 
 import pytest
 
-from tui.api.pacing import RateLimit, RatePacer
+from tui.api import InsightsAPI
+from tui.api.pacing import Priority, RateLimit, RatePacer
 from tui.api.retry import RetryPolicy
 
 
@@ -116,3 +117,82 @@ def test_retry_gives_up_at_the_deadline_and_attempt_limit() -> None:
     # The server's wait wins over a shorter backoff, and a wait past the deadline is refused.
     assert policy.wait_before_retry(0, elapsed=0.0, server_wait=3.0) == 3.0
     assert policy.wait_before_retry(0, elapsed=0.0, server_wait=60.0) is None
+
+
+class HeldClock:
+    """Time that moves only when the test says: sleepers wait until then."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self._moved = asyncio.Event()
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        until = self.now + seconds
+        while self.now < until:
+            await self._moved.wait()
+
+    async def advance(self, seconds: float) -> None:
+        self.now += seconds
+        moved, self._moved = self._moved, asyncio.Event()
+        moved.set()
+        for _ in range(20):  # let every woken task run to its next wait
+            await asyncio.sleep(0)
+
+
+async def _settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def test_polls_use_only_their_share_and_never_hold_back_the_user() -> None:
+    clock = HeldClock()
+    pacer = RatePacer([RateLimit(10, 60.0)], margin=0.0, clock=clock, sleep=clock.sleep)
+    for _ in range(5):  # half of the window: the polls' share
+        await pacer.acquire(Priority.BACKGROUND)
+    poll = asyncio.ensure_future(pacer.acquire(Priority.BACKGROUND))
+    await _settle()
+    assert not poll.done() and pacer.waiting  # polls wait for their share to come back...
+    for _ in range(4):
+        await asyncio.wait_for(pacer.acquire(), timeout=1)  # ...the user's calls do not
+    await asyncio.wait_for(pacer.acquire(Priority.CANCEL), timeout=1)  # nor does a cancel
+    assert clock.now == 1000.0 and not poll.done()
+    await clock.advance(60.0)
+    await asyncio.wait_for(poll, timeout=1)
+
+
+async def test_a_cancel_goes_before_everything_that_waits() -> None:
+    clock = HeldClock()
+    pacer = RatePacer([RateLimit(2, 60.0)], margin=0.0, clock=clock, sleep=clock.sleep)
+    await pacer.acquire()
+    await pacer.acquire()  # the window is full
+    order: list[str] = []
+
+    async def request(name: str, priority: Priority) -> None:
+        await pacer.acquire(priority)
+        order.append(name)
+
+    waiting = [
+        asyncio.ensure_future(request("poll", Priority.BACKGROUND)),
+        asyncio.ensure_future(request("list", Priority.NORMAL)),
+    ]
+    await _settle()
+    waiting.append(asyncio.ensure_future(request("cancel", Priority.CANCEL)))
+    await _settle()
+    assert order == []
+    await clock.advance(60.0)  # room for two: the cancel first, though it came last
+    assert order == ["cancel", "list"]
+    await clock.advance(60.0)
+    await asyncio.gather(*waiting)
+    assert order == ["cancel", "list", "poll"]
+
+
+def test_the_default_client_paces_at_posthogs_limits() -> None:
+    api = InsightsAPI("https://us.posthog.com", 1, "phx_x")
+    assert api.pacer.limits == [RateLimit(240, 60.0), RateLimit(1200, 3600.0)]
+    # Polls may take half of each window: the other half stays for the user's calls.
+    assert api.pacer.allowance(RateLimit(240, 60.0), Priority.BACKGROUND) == 120
+    assert api.pacer.allowance(RateLimit(1200, 3600.0), Priority.BACKGROUND) == 600
+    assert api.pacer.allowance(RateLimit(240, 60.0), Priority.NORMAL) == 240

@@ -4,15 +4,18 @@ by cancelling its task), expires, or times out; and that the server hears every 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import logging
 from typing import Any
 
 import httpx
 import pytest
-from api_helpers import FAST_POLL, TRENDS, sandbox, sql, start_worker
+from api_helpers import FAST_POLL, TRENDS, SharedClock, eventually, sandbox, sql, start_worker
 from support import make_api
 
 from tui.api import (
     InsightsAPI,
+    PermissionDeniedError,
     PollPolicy,
     RefreshJob,
     RefreshMode,
@@ -125,21 +128,55 @@ async def test_cancel_stops_polling_and_cancels_on_the_server() -> None:
     assert len(deletes) == 1
 
 
-async def test_cancel_before_the_first_answer_uses_the_client_query_id() -> None:
-    # A blocking refresh holds the request open; there is no query id to DELETE yet.
-    app = _app(query_seconds=30, allow_pak_insight_cancel=True)
+async def test_cancel_before_the_first_answer_deletes_by_client_query_id() -> None:
+    # A blocking refresh holds the request open; there is no status id to DELETE yet. The
+    # client query id we chose reaches the calculation, with a personal API key (POST
+    # insights/cancel/ would be refused: this sandbox refuses it, like PostHog).
+    app = _app(query_seconds=30)
     state = app.state.sandbox
     async with make_api(app) as api:
         insight = await api.create_insight(name="Slow blocking", query=TRENDS)
         job = api.refresh(insight.id, RefreshMode.FORCE_BLOCKING, poll=FAST_POLL)
         task = asyncio.create_task(job.wait())
-        await asyncio.sleep(0.05)
+        await eventually(lambda: job.client_query_id in state.blocking)  # it is calculating
+        await job.cancel()
+        final = await asyncio.wait_for(task, timeout=5)
+        await eventually(lambda: not state.blocking)  # the calculation was stopped
+    assert final.state is RefreshState.CANCELLED and final.message == "Refresh cancelled."
+    assert job.client_query_id in state.cancelled_queries
+    sent = [r for r in state.requests if r[0] == "GET" and r[1].endswith(f"/{insight.id}/")]
+    assert f"client_query_id={job.client_query_id}" in sent[-1][2]
+    tried = [(m, p) for m, p, _, _ in state.requests if m in ("DELETE", "POST")][1:]
+    assert tried == [("DELETE", f"/api/environments/1/query/{job.client_query_id}/")]
+
+
+async def test_a_refused_server_cancel_is_reported_not_raised(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Without `query:read` the DELETE is refused, and PostHog refuses `insights/cancel/` to
+    every personal key: the job still ends CANCELLED, and says (and logs) why the server kept
+    calculating."""
+    caplog.set_level(logging.INFO, logger="tui.api.refresh")
+    app = _app(query_seconds=30, keys={"phx_insights_only": ["insight:read", "insight:write"]})
+    state = app.state.sandbox
+    async with make_api(app, "phx_insights_only") as api:
+        insight = (await api.list_insights(limit=1)).results[0]
+        job = api.refresh(insight.id, RefreshMode.FORCE_BLOCKING, poll=FAST_POLL)
+        task = asyncio.create_task(job.wait())
+        await eventually(lambda: job.client_query_id in state.blocking)
         await job.cancel()
         final = await asyncio.wait_for(task, timeout=5)
     assert final.state is RefreshState.CANCELLED
-    assert job.client_query_id in state.cancelled_client_query_ids
-    sent = [r for r in state.requests if r[0] == "GET" and r[1].endswith(f"/{insight.id}/")]
-    assert f"client_query_id={job.client_query_id}" in sent[-1][2]
+    assert final.message is not None
+    assert "could not be asked to stop the calculation" in final.message
+    assert "query:read" in final.message  # what the key lacks
+    assert isinstance(job.server_cancel_error, PermissionDeniedError)
+    tried = [(m, p) for m, p, _, _ in state.requests if m in ("DELETE", "POST")]
+    assert tried == [
+        ("DELETE", f"/api/environments/1/query/{job.client_query_id}/"),
+        ("POST", "/api/environments/1/insights/cancel/"),
+    ]
+    assert "Could not cancel calculation" in caplog.text
 
 
 async def test_cancel_falls_back_when_delete_is_refused() -> None:
@@ -168,7 +205,7 @@ async def test_cancelling_the_task_still_cancels_on_the_server() -> None:
         insight = await api.create_insight(name="Abandoned", query=TRENDS)
         job = api.refresh(insight.id, "async", poll=FAST_POLL)
         task = await start_worker(job)
-        await asyncio.sleep(0.03)  # let it be in the middle of a poll or a wait
+        await eventually(lambda: _polls(state))  # it is following the calculation
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -177,17 +214,18 @@ async def test_cancelling_the_task_still_cancels_on_the_server() -> None:
 
 
 async def test_cancelling_the_task_during_the_first_request_cancels_by_client_id() -> None:
-    app = _app(query_seconds=30, allow_pak_insight_cancel=True)
+    app = _app(query_seconds=30)
     state = app.state.sandbox
     async with make_api(app) as api:
         insight = await api.create_insight(name="Abandoned blocking", query=TRENDS)
         job = api.refresh(insight.id, RefreshMode.BLOCKING, poll=FAST_POLL)
         task = asyncio.create_task(job.wait())
-        await asyncio.sleep(0.05)
+        await eventually(lambda: job.client_query_id in state.blocking)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-    assert job.client_query_id in state.cancelled_client_query_ids
+    assert job.client_query_id in state.cancelled_queries
+    assert not state.blocking
 
 
 async def test_a_status_that_expires_while_polling_is_expired() -> None:
@@ -289,10 +327,12 @@ async def test_the_server_cancel_survives_a_second_task_cancel() -> None:
     """Quitting may cancel a worker twice; the cancel request already on its way must finish."""
     app = _app(query_seconds=30)
     state = app.state.sandbox
+    delete_sent = asyncio.Event()
 
     class SlowDelete(httpx.ASGITransport):
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
             if request.method == "DELETE":
+                delete_sent.set()
                 await asyncio.sleep(0.2)
             return await super().handle_async_request(request)
 
@@ -303,10 +343,93 @@ async def test_the_server_cancel_survives_a_second_task_cancel() -> None:
         job = api.refresh(insight.id, "async", poll=FAST_POLL)
         task = await start_worker(job)
         task.cancel()
-        await asyncio.sleep(0.05)  # the DELETE is now in flight
+        await asyncio.wait_for(delete_sent.wait(), timeout=5)  # the DELETE is in flight
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
         assert job.query_id not in state.cancelled_queries
-        await asyncio.sleep(0.4)
+        await eventually(lambda: job.query_id in state.cancelled_queries)
     assert job.query_id in state.cancelled_queries
+
+
+async def test_polls_follow_posthogs_cadence_then_give_up_after_ten_minutes() -> None:
+    """PostHog's frontend: first wait 300 ms, then ×1.25 each time up to 3 s; after 10 minutes the
+    query is cancelled and the refresh fails. A fake clock makes the ten minutes instant."""
+    assert PollPolicy() == PollPolicy(initial=0.3, factor=1.25, max_interval=3.0, timeout=600.0)
+    clock = SharedClock()
+    app = _app(query_seconds=3600.0)
+    state = app.state.sandbox
+    state.clock = clock
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await clock.sleep(seconds)
+
+    async with make_api(app, rate_limit_per_minute=None, rate_limit_per_hour=None) as api:
+        insight = await api.create_insight(name="Never ends", query=TRENDS)
+        job = RefreshJob(api, insight.id, "async", clock=clock, sleep=sleep)
+        final = await job.wait()
+    assert final.state is RefreshState.FAILED and "timed out" in (final.message or "")
+    assert job.query_id in state.cancelled_queries
+    assert waits[:4] == pytest.approx([0.3, 0.375, 0.46875, 0.5859375])
+    for before, after in itertools.pairwise(waits[:-1]):  # the last is cut to fit the 10 min
+        assert after == pytest.approx(min(before * 1.25, 3.0))
+    assert max(waits) == 3.0
+    assert sum(waits) == pytest.approx(600.0)
+    assert len(_polls(state)) == len(waits)  # each wait is followed by one poll
+
+
+def _gateway_gives_up_on_blocking(app: Any, tasks: set[asyncio.Task[None]]) -> Any:
+    """A gateway in front of the sandbox that answers 504 to blocking refreshes at once, while
+    the calculation goes on behind it."""
+
+    async def gateway(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or b"refresh=force_blocking" not in scope["query_string"]:
+            await app(scope, receive, send)
+            return
+        request = await receive()
+        sent = False
+
+        async def replay() -> Any:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return request
+            return {"type": "http.disconnect"}
+
+        async def discard(message: Any) -> None:
+            pass
+
+        task = asyncio.ensure_future(app(scope, replay, discard))
+        tasks.add(task)
+        page = b"<html><body><h1>504 Gateway Time-out</h1></body></html>"
+        headers = [(b"content-type", b"text/html")]
+        await send({"type": "http.response.start", "status": 504, "headers": headers})
+        await send({"type": "http.response.body", "body": page})
+
+    return gateway
+
+
+async def test_a_blocking_refresh_recovers_from_a_gateway_timeout() -> None:
+    """PostHog's frontend after a 504: the calculation goes on, so it re-polls the query by its
+    client query id (404 = not finished yet) instead of starting another calculation."""
+    app = _app(query_seconds=0.3)
+    state = app.state.sandbox
+    behind: set[asyncio.Task[None]] = set()
+    transport = httpx.ASGITransport(app=_gateway_gives_up_on_blocking(app, behind))
+    poll = PollPolicy(recovery_interval=0.05, recovery_timeout=10.0)
+    async with InsightsAPI(
+        "http://sandbox.test", 1, "phx_sandbox_demo_key", transport=transport
+    ) as api:
+        insight = await api.create_insight(name="Behind a gateway", query=TRENDS)
+        job = api.refresh(insight.id, RefreshMode.FORCE_BLOCKING, poll=poll)
+        updates = await _collect(job)
+        await asyncio.gather(*behind)
+    assert updates[0].state is RefreshState.RUNNING and "504" in (updates[0].message or "")
+    final = updates[-1]
+    assert final.state is RefreshState.DONE and final.insight is not None and final.insight.result
+    blocking = [r for r in state.requests if "refresh=force_blocking" in r[2]]
+    assert len(blocking) == 1  # never sent again: that would start a second calculation
+    polls = [r[1] for r in _polls(state)]
+    assert polls and set(polls) == {f"/api/environments/1/query/{job.client_query_id}/"}

@@ -124,3 +124,18 @@ async def test_current_user_and_project(client: Any) -> None:
     assert me.status_code == 200 and me.json()["email"] == "ada@hedgebox.dev"
     project = await client.get("/api/projects/@current/")
     assert project.status_code == 200 and project.json()["id"] == 1
+
+
+async def test_an_older_server_has_only_the_projects_routes() -> None:
+    """`legacy_routes_only`: /api/environments/ is unknown to it, so Django answers its plain HTML
+    404 page (not PostHog's JSON); /api/projects/ works as before."""
+    app = app_with(legacy_routes_only=True)
+    async with client_for(app) as http:
+        new = await http.get(f"{INSIGHTS}/?basic=true&limit=1")
+        old = await http.get("/api/projects/1/insights/?basic=true&limit=1")
+        project = await http.get("/api/projects/@current/")
+    assert new.status_code == 404
+    assert new.headers["content-type"].startswith("text/html")
+    assert "Not Found" in new.text
+    assert old.status_code == 200 and old.json()["count"] > 0
+    assert project.json()["id"] == 1

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from sandbox_helpers import BASE, INSIGHTS, TRENDS_QUERY, FakeClock, hogql, live
+from sandbox_helpers import (
+    BASE,
+    INSIGHTS,
+    TRENDS_QUERY,
+    FakeClock,
+    app_with,
+    client_for,
+    hogql,
+    live,
+)
 
 
 async def _start(client: Any, state: Any, query: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -170,3 +180,81 @@ async def test_post_query_hogql_failure_is_400(client: Any) -> None:
     )
     assert response.status_code == 400
     assert "FAIL" in response.json()["detail"]
+
+
+async def test_delete_by_client_query_id_cancels_a_running_async_job(
+    client: Any, sandbox_state: Any, clock: FakeClock
+) -> None:
+    """PostHog kills by id on ClickHouse, so the id the client chose reaches the calculation even
+    before the client has learned the status id."""
+    insight_id = live(sandbox_state)[0]["id"]
+    started = await client.get(
+        f"{INSIGHTS}/{insight_id}/", params={"refresh": "force_async", "client_query_id": "cq-1"}
+    )
+    status_id = started.json()["query_status"]["id"]
+    assert status_id != "cq-1"
+    response = await client.delete(f"{BASE}/query/cq-1/")
+    assert response.json() == {"message": "Cancelled query on clickhouse"}
+    assert "cq-1" in sandbox_state.cancelled_queries
+    assert (await client.get(f"{BASE}/query/{status_id}/")).status_code == 404
+
+
+async def test_delete_by_client_query_id_stops_a_blocking_refresh() -> None:
+    app = app_with(query_seconds=30)
+    state = app.state.sandbox
+    insight_id = live(state)[0]["id"]
+    async with client_for(app) as http:
+        request = asyncio.create_task(
+            http.get(
+                f"{INSIGHTS}/{insight_id}/",
+                params={"refresh": "force_blocking", "client_query_id": "cq-2"},
+            )
+        )
+        while "cq-2" not in state.blocking:  # the calculation has started
+            await asyncio.sleep(0.005)
+        cancelled = await http.delete(f"{BASE}/query/cq-2/")
+        answer = await asyncio.wait_for(request, timeout=5)
+    assert cancelled.json() == {"message": "Cancelled query on clickhouse"}
+    # The serializer catches ClickHouse's error: a 200 whose status carries it.
+    assert answer.status_code == 200
+    status = answer.json()["query_status"]
+    assert status["error"] is True and status["error_message"] == "Query was cancelled"
+    assert status["id"] == "cq-2"
+    assert "cq-2" in state.cancelled_queries and not state.blocking
+
+
+async def test_an_environment_names_its_project(client: Any) -> None:
+    environment = (await client.get("/api/environments/@current/")).json()
+    assert environment["id"] == 1 and environment["project_id"] == 1
+
+
+async def test_a_finished_blocking_refresh_can_be_read_by_its_client_query_id() -> None:
+    """PostHog's frontend recovers from a gateway's 504 by polling /query/<client_query_id>/:
+    404 until the calculation is done, then its status."""
+    app = app_with(query_seconds=0.2)
+    state = app.state.sandbox
+    insight_id = live(state)[0]["id"]
+    failing = None
+    async with client_for(app) as http:
+        request = asyncio.create_task(
+            http.get(
+                f"{INSIGHTS}/{insight_id}/",
+                params={"refresh": "force_blocking", "client_query_id": "cq-4"},
+            )
+        )
+        while "cq-4" not in state.blocking:
+            await asyncio.sleep(0.005)
+        meanwhile = await http.get(f"{BASE}/query/cq-4/")
+        assert (await request).status_code == 200
+        done = await http.get(f"{BASE}/query/cq-4/")
+        created = await http.post(f"{INSIGHTS}/", json={"name": "F", "query": hogql("select FAIL")})
+        await http.get(
+            f"{INSIGHTS}/{created.json()['id']}/",
+            params={"refresh": "blocking", "client_query_id": "cq-5"},
+        )
+        failing = await http.get(f"{BASE}/query/cq-5/")
+    assert meanwhile.status_code == 404  # not finished yet
+    assert done.status_code == 200 and done.json()["query_status"]["complete"] is True
+    assert done.json()["query_status"]["insight_id"] == insight_id
+    assert failing.status_code == 400
+    assert failing.json()["query_status"]["error_message"] == "Unable to resolve field: FAIL"

@@ -31,7 +31,7 @@ from tui.api.models import (
     SharingConfiguration,
     UserBasic,
 )
-from tui.api.pacing import RateLimit, RatePacer
+from tui.api.pacing import Priority, RateLimit, RatePacer
 from tui.api.refresh import PollPolicy, RefreshJob, RefreshMode, RefreshState, RefreshUpdate
 from tui.api.retry import RetryPolicy
 
@@ -54,6 +54,7 @@ __all__ = [
     "Page",
     "PermissionDeniedError",
     "PollPolicy",
+    "Priority",
     "QueryProgress",
     "QueryStatus",
     "RateLimit",

@@ -1,8 +1,9 @@
 """`InsightsAPI`: an async client for PostHog's insight endpoints over one `httpx.AsyncClient`.
 
 It paces itself under the per-key rate limits, retries reads and cancels on 429/5xx/network
-failures within a deadline, turns every failure into an `ApiError`, and never lets the API key
-reach a message, a log line or a repr. Usable from a plain script: `async with InsightsAPI(...)`.
+failures and cut-off answers within a deadline, finds older servers' /api/projects/ routes by
+itself, turns every failure into an `ApiError`, and never lets the API key reach a message, a log
+line or a repr. Usable from a plain script: `async with InsightsAPI(...)`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import Enum
 from types import TracebackType
@@ -41,11 +43,12 @@ from tui.api.models import (
     InsightKind,
     Page,
     QueryStatus,
+    ShapeError,
     SharingConfiguration,
     parse_activity_page,
     parse_page,
 )
-from tui.api.pacing import RateLimit, RatePacer
+from tui.api.pacing import Priority, RateLimit, RatePacer
 from tui.api.refresh import PollPolicy, RefreshJob, RefreshMode
 from tui.api.retry import RETRY_STATUSES, RetryPolicy
 
@@ -60,6 +63,18 @@ DEFAULT_BLOCKING_TIMEOUT = 300.0
 USER_AGENT = f"hogtui/{__version__}"
 #: How long closing waits for server-side cancels still on their way.
 CLOSE_GRACE_SECONDS = 5.0
+#: PostHog's per-key limits for insight endpoints and `/query/` (one shared ClickHouse budget).
+DEFAULT_RATE_LIMIT_PER_MINUTE = 240
+DEFAULT_RATE_LIMIT_PER_HOUR = 1200
+#: `list_insights` page sizes a server answers sensibly.
+MAX_PAGE_SIZE = 1000
+#: The project id that means "the key's current project" (resolved once; never put in a link).
+CURRENT_PROJECT = "@current"
+#: Retries of a successful answer of the wrong kind (a proxy's "Just a moment..." page): it can
+#: pass, but a host that always answers with a web page must be told so quickly.
+ODD_BODY_RETRIES = 2
+_ENVIRONMENTS = "/api/environments/"
+_PROJECTS = "/api/projects/"
 
 
 class _Unset(Enum):
@@ -104,6 +119,48 @@ class _Retry(Enum):
     ALWAYS = "always"
     #: Writes: only failures that prove the request never left this machine.
     UNSENT = "unsent"
+
+
+class _Expect(Enum):
+    """What the body of a successful answer must be."""
+
+    JSON = "json"  # PostHog's JSON (or no body at all)
+    CSV = "csv"  # text/csv, for `?format=csv`
+    NOTHING = "nothing"  # the body is not read (201/204 actions)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One logical request, as `_send` sends (and may re-send) it."""
+
+    method: str
+    path: str
+    retry: _Retry
+    params: Mapping[str, str] | None = None
+    body: Any = None
+    accept: Callable[[httpx.Response], bool] | None = None
+    timeout: float | None = None
+    headers: Mapping[str, str] | None = None
+    expect: _Expect = _Expect.JSON
+    priority: Priority = Priority.NORMAL
+    retry_statuses: frozenset[int] = RETRY_STATUSES
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A successful answer and its decoded JSON (None when there was none to read)."""
+
+    response: httpx.Response
+    data: Any = None
+
+
+@dataclass(frozen=True)
+class _BadBody:
+    """Why a successful answer's body cannot be used. `cut_off`: shorter than announced, or
+    labelled JSON but not JSON (passing: worth trying again); otherwise it is another kind of
+    answer altogether (a proxy page), worth a couple more tries at most."""
+
+    cut_off: bool
 
 
 class _BearerAuth(httpx.Auth):
@@ -206,15 +263,19 @@ class InsightsAPI:
         retry_max_delay: float = 8.0,
         retry_max_attempts: int = 8,
         retry_policy: RetryPolicy | None = None,
-        rate_limit_per_minute: int | None = 240,
-        rate_limit_per_hour: int | None = 1200,
+        rate_limit_per_minute: int | None = DEFAULT_RATE_LIMIT_PER_MINUTE,
+        rate_limit_per_hour: int | None = DEFAULT_RATE_LIMIT_PER_HOUR,
         pacer: RatePacer | None = None,
         poll_policy: PollPolicy | None = None,
         user_agent: str = USER_AGENT,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.host = _normalize_host(host)
-        self.project_id = project_id
+        if isinstance(project_id, str) and project_id.strip().lower() == CURRENT_PROJECT:
+            project_id = CURRENT_PROJECT
+        #: The numeric id once known; `@current` until the first request resolves it.
+        self.project_id: int | str = project_id
         self._api_key = SecretStr(api_key.strip())
         self._key_problem = _key_problem(self._api_key.get_secret_value())
         self.timeout = timeout
@@ -231,12 +292,18 @@ class InsightsAPI:
                 limits.append(RateLimit(rate_limit_per_minute, 60.0))
             if rate_limit_per_hour:
                 limits.append(RateLimit(rate_limit_per_hour, 3600.0))
-            pacer = RatePacer(limits)
+            pacer = RatePacer(limits, clock=clock, sleep=sleep)
         self.pacer = pacer
         self.poll_policy = poll_policy or PollPolicy()
         self._sleep = sleep
-        # Routes: "environments" (current) or "projects" (older servers); see check_access.
+        self._clock = clock
+        # Routes: "environments" (current) or "projects" (older servers); see _on_not_found.
         self._family = "environments"
+        # Settled once a call under /api/environments/ succeeds or the fallback was tried.
+        self._routes_settled = False
+        self._routes_lock = asyncio.Lock()
+        self._project_resolved = project_id != CURRENT_PROJECT
+        self._project_lock = asyncio.Lock()
         self._viewed_legacy = False
         self._background: set[asyncio.Task[Any]] = set()
         self._client = httpx.AsyncClient(
@@ -290,8 +357,21 @@ class InsightsAPI:
         tail = "".join(f"{part}/" for part in parts)
         return f"{self._project_base}/insights/{tail}"
 
+    def _rebased(self, path: str) -> str:
+        """`path` under the current route family and project id (either can change after the
+        path was built: the fallback to older routes, `@current` being resolved)."""
+        for prefix in (_ENVIRONMENTS, _PROJECTS):
+            if path.startswith(prefix):
+                _project, _, tail = path[len(prefix) :].partition("/")
+                return f"{self._project_base}/{tail}"
+        return path
+
     def insight_url(self, short_id: str) -> str:
         """The insight's page in PostHog's web app."""
+        if self.project_id == CURRENT_PROJECT:
+            # Not resolved (yet): PostHog's web app adds the signed-in user's current project to
+            # a link that has none, and `@current` is an API word, not a web one.
+            return f"{self.host}/insights/{short_id}"
         return f"{self.host}/project/{self.project_id}/insights/{short_id}"
 
     def public_url(self, access_token: str) -> str:
@@ -331,94 +411,238 @@ class InsightsAPI:
         accept: Callable[[httpx.Response], bool] | None = None,
         timeout: float | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
+        expect: _Expect = _Expect.JSON,
+        priority: Priority = Priority.NORMAL,
+        retry_statuses: frozenset[int] = RETRY_STATUSES,
+    ) -> _Answer:
         """Send one logical request: paced, retried as `retry` allows, and raising `ApiError`
-        for any answer that is not 2xx (or accepted by `accept`)."""
+        for any answer that is not 2xx (or accepted by `accept`) or whose body is not `expect`.
+        On an older server the first call falls back to the /api/projects/ routes."""
         if self._key_problem:
             # Never put a malformed key on the wire (or into an HTTP library's error text).
             raise AuthenticationError(self._key_problem, method=method, path=path)
-        policy = self.retry_policy
-        request_timeout = (
-            httpx.Timeout(timeout) if timeout is not None else httpx.USE_CLIENT_DEFAULT
+        await self._resolve_current_project()
+        call = _Call(
+            method,
+            self._rebased(path),
+            retry,
+            params=params,
+            body=body,
+            accept=accept,
+            timeout=timeout,
+            headers=headers,
+            expect=expect,
+            priority=priority,
+            retry_statuses=retry_statuses,
         )
-        started = time.monotonic()
+        try:
+            answer = await self._send(call)
+        except NotFoundError as error:
+            missing = error
+        else:
+            if call.path.startswith(_ENVIRONMENTS):
+                self._routes_settled = True
+            return answer
+        return await self._on_not_found(call, missing)
+
+    async def _on_not_found(self, call: _Call, error: NotFoundError) -> _Answer:
+        """Older servers have only /api/projects/... (both families reach the same viewsets).
+        The first 404 under /api/environments/ that looks like a missing route (not PostHog's
+        JSON `not_found`, or on the list itself) sends the same call there once; whichever
+        family answers is kept for every later call."""
+        if not call.path.startswith(_ENVIRONMENTS):
+            raise error
+        async with self._routes_lock:
+            if self._family == "projects":
+                # Another call found the older routes while this one was on its way.
+                return await self._send(replace(call, path=self._rebased(call.path)))
+            route_missing = error.code != "not_found" or call.path == self._insights()
+            if self._routes_settled or not route_missing:
+                raise error
+            self._routes_settled = True
+            legacy = replace(call, path=_PROJECTS + call.path[len(_ENVIRONMENTS) :])
+            failure: ApiError | None = None
+            try:
+                answer = await self._send(legacy)
+            except ApiError as retry_error:
+                failure = retry_error
+            if failure is None:
+                log.info("%s has no /api/environments/ routes; using /api/projects/", self.host)
+                self._family = "projects"
+                return answer
+            if isinstance(failure, NetworkError):
+                self._routes_settled = False  # nothing learned; the next 404 may try again
+                raise failure
+            if not isinstance(failure, NotFoundError) or (
+                failure.code == "not_found" and error.code != "not_found"
+            ):
+                # The older routes exist (they answered, or said not_found in PostHog's words).
+                self._family = "projects"
+                raise failure
+            raise error
+
+    async def _resolve_current_project(self) -> None:
+        """Turn `@current` into the project's number once, so links can name it. Best effort:
+        a key without `project:read` keeps using `@current`, which the API accepts."""
+        if self._project_resolved:
+            return
+        async with self._project_lock:
+            if self._project_resolved:
+                return
+            number: int | None = None
+            for family, field in (("projects", "id"), ("environments", "project_id")):
+                path = f"/api/{family}/{CURRENT_PROJECT}/"
+                try:
+                    answer = await self._send(_Call("GET", path, _Retry.ALWAYS))
+                except NetworkError:
+                    return  # the caller's own request will report it; try again next time
+                except ApiError as error:
+                    log.info("Could not resolve %s through %s: %s", CURRENT_PROJECT, path, error)
+                    continue
+                value = answer.data.get(field) if isinstance(answer.data, dict) else None
+                if isinstance(value, int) and not isinstance(value, bool):
+                    number = value
+                    break
+            self._project_resolved = True
+            if number is not None:
+                self.project_id = number
+
+    async def resolve_project_id(self) -> int | str:
+        """The numeric project id (resolving `@current` if needed); `@current` only when the
+        server would not say."""
+        await self._resolve_current_project()
+        return self.project_id
+
+    async def _send(self, call: _Call) -> _Answer:
+        """Send `call` until it succeeds, may not be retried, or the retry deadline comes. No
+        wait ends past the deadline, and a retry's timeout is cut to the time left before it."""
+        policy = self.retry_policy
+        method, path = call.method, call.path
+        full_timeout = call.timeout if call.timeout is not None else self.timeout
+        started = self._clock()
+        deadline = started + policy.deadline
         attempt = 0
+        odd_bodies = 0
+        previous: ApiError | None = None
         while True:
-            await self.pacer.acquire()
+            await self.pacer.acquire(call.priority)
+            attempt_timeout = full_timeout
+            if attempt > 0:
+                left = deadline - self._clock()
+                if left <= 0:
+                    assert previous is not None
+                    raise previous
+                attempt_timeout = min(full_timeout, left)
+            cut_short = attempt_timeout < full_timeout
             failure: _Failure | None = None
             response: httpx.Response | None = None
             try:
-                response = await self._client.request(
-                    method,
-                    path,
-                    params=params,
-                    json=body,
-                    headers=headers,
-                    timeout=request_timeout,
-                    follow_redirects=method == "GET",
-                )
+                # httpx's timeouts are per read: a retry also gets a total cap, the time left.
+                async with asyncio.timeout(attempt_timeout if attempt > 0 else None):
+                    response = await self._client.request(
+                        method,
+                        path,
+                        params=call.params,
+                        json=call.body,
+                        headers=call.headers,
+                        timeout=httpx.Timeout(attempt_timeout),
+                        follow_redirects=method == "GET",
+                    )
             except httpx.HTTPError as exc:
                 failure = _describe_transport_error(exc)
+            except TimeoutError:
+                failure = _Failure(
+                    "timed out waiting for the answer", sent=True, timeout=True, retriable=True
+                )
             # Decide outside the except block, so no error we raise chains to the httpx one.
-            elapsed = time.monotonic() - started
+            elapsed = self._clock() - started
+            wait: float | None = None
+            error: ApiError
             if failure is not None or response is None:
                 assert failure is not None
-                may_retry = failure.retriable and (retry is _Retry.ALWAYS or not failure.sent)
+                may_retry = failure.retriable and (call.retry is _Retry.ALWAYS or not failure.sent)
                 wait = policy.wait_before_retry(attempt, elapsed) if may_retry else None
-                if wait is not None:
-                    log.debug("%s %s: %s; retrying in %.2fs", method, path, failure.reason, wait)
-                    await self._sleep(wait)
-                    attempt += 1
-                    continue
+                reason = failure.reason
                 message = (
-                    f"Could not reach {self.host}: {self._scrub(failure.reason)}. "
+                    f"Could not reach {self.host}: {self._scrub(reason)}. "
                     "Check the host address and your network connection."
                 )
-                raise NetworkError(message, timeout=failure.timeout, method=method, path=path)
-
-            status = response.status_code
-            if 200 <= status < 300 or (accept is not None and accept(response)):
-                return response
-            content = _json_or_text(response)
-            if status in RETRY_STATUSES and retry is _Retry.ALWAYS:
-                server_wait = None
-                if status == 429:
-                    detail = content.get("detail") if isinstance(content, dict) else None
-                    server_wait = parse_retry_after(
-                        detail if isinstance(detail, str) else None, response.headers
+                error = NetworkError(message, timeout=failure.timeout, method=method, path=path)
+                if failure.timeout and cut_short and previous is not None and wait is None:
+                    # Timed out only because the deadline was near: the real trouble came first.
+                    raise previous
+            else:
+                status = response.status_code
+                if 200 <= status < 300 or (call.accept is not None and call.accept(response)):
+                    data, bad = self._read_body(response, call.expect)
+                    if bad is None:
+                        return _Answer(response, data)
+                    # A cut-off body is passing trouble; another kind of answer (a proxy's page)
+                    # gets a couple more tries only.
+                    may_retry = call.retry is _Retry.ALWAYS and (
+                        bad.cut_off or odd_bodies < ODD_BODY_RETRIES
                     )
-                wait = policy.wait_before_retry(attempt, elapsed, server_wait)
-                if wait is not None:
-                    log.debug("%s %s: HTTP %d; retrying in %.2fs", method, path, status, wait)
-                    await self._sleep(wait)
-                    attempt += 1
-                    continue
-            raise self._scrubbed(
-                error_from_response(
-                    status, content, method=method, path=path, headers=response.headers
-                )
-            )
+                    wait = policy.wait_before_retry(attempt, elapsed) if may_retry else None
+                    if wait is not None and not bad.cut_off:
+                        odd_bodies += 1
+                    reason = "a cut-off answer" if bad.cut_off else "an unexpected answer"
+                    error = self._unexpected(response, call, bad, tried_again=attempt > 0)
+                else:
+                    content = _json_or_text(response)
+                    if status in call.retry_statuses and call.retry is _Retry.ALWAYS:
+                        server_wait = None
+                        if status == 429:
+                            detail = content.get("detail") if isinstance(content, dict) else None
+                            server_wait = parse_retry_after(
+                                detail if isinstance(detail, str) else None, response.headers
+                            )
+                        wait = policy.wait_before_retry(attempt, elapsed, server_wait)
+                    reason = f"HTTP {status}"
+                    error = error_from_response(
+                        status, content, method=method, path=path, headers=response.headers
+                    )
+            error = self._scrubbed(error)
+            if wait is None:
+                raise error
+            log.debug("%s %s: %s; retrying in %.2fs", method, path, reason, wait)
+            previous = error
+            await self._sleep(wait)
+            attempt += 1
 
-    def _json(self, response: httpx.Response) -> Any:
-        """The JSON body of a successful answer; anything else is an UnexpectedResponseError."""
+    @staticmethod
+    def _read_body(response: httpx.Response, expect: _Expect) -> tuple[Any, _BadBody | None]:
+        """The decoded body of a successful answer, or why it cannot be used."""
+        if expect is _Expect.NOTHING:
+            return None, None
+        announced = response.headers.get("content-length", "").strip()
+        if announced.isdigit() and int(announced) > response.num_bytes_downloaded:
+            return None, _BadBody(cut_off=True)  # a proxy or the connection gave up mid-body
+        content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if expect is _Expect.CSV:
+            return None, None if content_type == "text/csv" else _BadBody(cut_off=False)
         if response.status_code == 204 or not response.content.strip():
-            return None
-        failed = False
+            return None, None
         try:
-            return json.loads(response.content)
+            return json.loads(response.content), None
         except ValueError:
-            failed = True
-        assert failed
-        raise self._scrubbed(self._unexpected(response))
+            pass
+        labelled_json = content_type == "application/json" or content_type.endswith("+json")
+        return None, _BadBody(cut_off=labelled_json)
 
-    def _unexpected(self, response: httpx.Response) -> UnexpectedResponseError:
+    def _unexpected(
+        self, response: httpx.Response, call: _Call, bad: _BadBody, *, tried_again: bool
+    ) -> UnexpectedResponseError:
         return unexpected_body(
             response.status_code,
             response.headers.get("content-type", ""),
             response.text,
-            method=response.request.method,
-            path=response.request.url.path,
+            method=call.method,
+            path=call.path,
             host=self.host,
+            cut_off=bad.cut_off,
+            tried_again=tried_again,
+            write=call.retry is _Retry.UNSENT,
+            expected="CSV" if call.expect is _Expect.CSV else "PostHog's JSON",
         )
 
     def _model(self, model: type[M], data: Any, what: str, path: str) -> M:
@@ -430,8 +654,19 @@ class InsightsAPI:
         message = f"The server's answer to {path} did not look like {what} ({problem})."
         raise UnexpectedResponseError(self._scrub(message), path=path)
 
+    def _page(self, data: Any, path: str) -> Page[Insight]:
+        """A listing page; a body that is no listing at all is an UnexpectedResponseError (not
+        an empty page, which would read as "no insights")."""
+        problem: str | None = None
+        try:
+            return parse_page(data, Insight)
+        except ShapeError as exc:
+            problem = str(exc)
+        message = f"The server's answer to {path} did not look like a list of insights ({problem})."
+        raise UnexpectedResponseError(self._scrub(message), path=path)
+
     async def _get_json(self, path: str, params: Mapping[str, str] | None = None) -> Any:
-        return self._json(await self._request("GET", path, params=params, retry=_Retry.ALWAYS))
+        return (await self._request("GET", path, params=params, retry=_Retry.ALWAYS)).data
 
     # -- access ----------------------------------------------------------------------------------
 
@@ -441,9 +676,6 @@ class InsightsAPI:
         try:
             page = await self.list_insights(limit=1)
         except NotFoundError as error:
-            if await self._try_legacy_routes():
-                page = await self.list_insights(limit=1)
-                return page.count
             message = (
                 f"Project {self.project_id} was not found on {self.host} (404). Check the project "
                 "id (PostHog → Project settings → Project ID) and the host."
@@ -464,24 +696,7 @@ class InsightsAPI:
                 path=error.path,
                 detail=error.detail,
             ) from None
-        return page.count
-
-    async def _try_legacy_routes(self) -> bool:
-        """Older servers have only /api/projects/...; switch to it if it answers."""
-        if self._family != "environments":
-            return False
-        self._family = "projects"
-        try:
-            await self._request(
-                "GET", self._insights(), params={"limit": "1", "basic": "true"}, retry=_Retry.ALWAYS
-            )
-        except NotFoundError:
-            self._family = "environments"
-            return False
-        except ApiError:
-            # Something else is wrong on the old routes too; report it from there.
-            return True
-        return True
+        return page.count if page.count is not None else len(page.results)
 
     # -- listing ---------------------------------------------------------------------------------
 
@@ -509,7 +724,14 @@ class InsightsAPI:
         basic: bool = True,
     ) -> Page[Insight]:
         """One page of the project's insights (the basic serializer unless `basic=False`).
-        `count` is the total across pages; `mine` lists only the key owner's insights."""
+        `count` is the total across pages (None if the server leaves it out); `mine` lists only
+        the key owner's insights. Empty list filters (no tags, ...) are left out."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValueError(
+                f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}, not {limit!r}"
+            )
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise ValueError(f"offset must be a whole number, 0 or more, not {offset!r}")
         params: dict[str, str] = {"limit": str(limit), "offset": str(offset)}
         if basic:
             # The full serializer computes results per row and can fail on big projects.
@@ -523,8 +745,8 @@ class InsightsAPI:
             params["favorited"] = "true"
         if mine:
             params["user"] = "true"
-        if created_by is not None:
-            ids = [created_by] if isinstance(created_by, int) else list(created_by)
+        ids = [created_by] if isinstance(created_by, int) else list(created_by or [])
+        if ids:
             params["created_by"] = json.dumps(ids)
         if tags:
             params["tags"] = json.dumps(list(tags))
@@ -552,21 +774,29 @@ class InsightsAPI:
         for name, when in dates:
             if when is not None:
                 params[name] = _date_param(when)
-        return parse_page(await self._get_json(self._insights(), params), Insight)
+        path = self._insights()
+        return self._page(await self._get_json(path, params), path)
 
     async def iter_insight_pages(
         self, page_size: int = 100, **filters: Unpack[ListFilters]
     ) -> AsyncIterator[Page[Insight]]:
-        """Every page of the listing, fetched one at a time as the caller asks for them."""
+        """Every page of the listing, fetched one at a time as the caller asks for them. It ends
+        at the page without a `next` link (or an empty one), whether or not `count` was sent."""
         offset = 0
+        seen: set[int] = set()
         while True:
             page = await self.list_insights(limit=page_size, offset=offset, **filters)
             yield page
-            offset += len(page.results) + page.skipped
-            if not page.results and not page.skipped:
+            read = len(page.results) + page.skipped
+            if read == 0 or page.next is None:
                 return
-            if page.next is None or offset >= page.count:
+            offset += read
+            if page.count is not None and offset >= page.count:
                 return
+            ids = {insight.id for insight in page.results}
+            if ids and ids <= seen:
+                return  # the server ignores `offset`: the same page again would never end
+            seen |= ids
 
     async def iter_insights(
         self, page_size: int = 100, **filters: Unpack[ListFilters]
@@ -583,12 +813,13 @@ class InsightsAPI:
     async def trending_insights(self, days: int = 7, limit: int = 10) -> Page[Insight]:
         """The project's most viewed insights of the last `days` days (each has `view_count`)."""
         params = {"days": str(days), "limit": str(limit)}
-        return parse_page(await self._get_json(self._insights("trending"), params), Insight)
+        path = self._insights("trending")
+        return self._page(await self._get_json(path, params), path)
 
     async def my_last_viewed(self) -> list[Insight]:
         """The caller's last viewed insights. Real servers refuse this to personal API keys."""
-        page = parse_page(await self._get_json(self._insights("my_last_viewed")), Insight)
-        return page.results
+        path = self._insights("my_last_viewed")
+        return self._page(await self._get_json(path), path).results
 
     # -- one insight -----------------------------------------------------------------------------
 
@@ -606,11 +837,15 @@ class InsightsAPI:
         like the server's, is the cache only. `from_dashboard` applies that dashboard's filters."""
         params: dict[str, str] = {}
         timeout: float | None = None
+        retry_statuses = RETRY_STATUSES
         if refresh is not None:
             mode = RefreshMode(refresh)
             params["refresh"] = mode.value
             if mode.blocking:
                 timeout = self.blocking_timeout
+                # A gateway's 504 leaves the calculation running: asking again would start a
+                # second one. RefreshJob follows it by client query id instead.
+                retry_statuses = RETRY_STATUSES - {504}
         if from_dashboard is not None:
             params["from_dashboard"] = str(from_dashboard)
         if filters_override is not None:
@@ -620,10 +855,15 @@ class InsightsAPI:
         if client_query_id is not None:
             params["client_query_id"] = client_query_id
         path = self._insights(insight_id)
-        response = await self._request(
-            "GET", path, params=params, retry=_Retry.ALWAYS, timeout=timeout
+        answer = await self._request(
+            "GET",
+            path,
+            params=params,
+            retry=_Retry.ALWAYS,
+            timeout=timeout,
+            retry_statuses=retry_statuses,
         )
-        return self._model(Insight, self._json(response), "an insight", path)
+        return self._model(Insight, answer.data, "an insight", path)
 
     async def get_insight_by_short_id(
         self, short_id: str, refresh: RefreshMode | str | None = None
@@ -674,8 +914,8 @@ class InsightsAPI:
             if value is not None:
                 body[key] = value
         path = self._insights()
-        response = await self._request("POST", path, body=body, retry=_Retry.UNSENT)
-        return self._model(Insight, self._json(response), "an insight", path)
+        answer = await self._request("POST", path, body=body, retry=_Retry.UNSENT)
+        return self._model(Insight, answer.data, "an insight", path)
 
     async def update_insight(
         self,
@@ -712,8 +952,8 @@ class InsightsAPI:
         if not body:
             raise ValueError("update_insight needs at least one field to change")
         path = self._insights(insight_id)
-        response = await self._request("PATCH", path, body=body, retry=_Retry.UNSENT)
-        return self._model(Insight, self._json(response), "an insight", path)
+        answer = await self._request("PATCH", path, body=body, retry=_Retry.UNSENT)
+        return self._model(Insight, answer.data, "an insight", path)
 
     async def soft_delete_insight(self, insight_id: int | str) -> Insight:
         """Delete the way PostHog allows: mark it deleted (undo with `restore_insight`)."""
@@ -727,7 +967,9 @@ class InsightsAPI:
         """Ask for a hard delete. PostHog refuses it (405); the error says what to do instead.
         Returns quietly only if a server does allow it."""
         try:
-            await self._request("DELETE", self._insights(insight_id), retry=_Retry.UNSENT)
+            await self._request(
+                "DELETE", self._insights(insight_id), retry=_Retry.UNSENT, expect=_Expect.NOTHING
+            )
         except MethodNotAllowedError as error:
             message = (
                 "PostHog does not allow deleting an insight for good (405: hard delete is not "
@@ -749,7 +991,9 @@ class InsightsAPI:
         format: Literal["csv", "json"] = "csv",
         refresh: RefreshMode | str | None = None,
     ) -> str:
-        """The insight rendered by the server as CSV or JSON text (`?format=`)."""
+        """The insight rendered by the server as CSV or JSON text (`?format=`). An answer of
+        another type (a proxy's page, a cut-off body) is an UnexpectedResponseError, after a
+        retry: never half a file."""
         if format not in ("csv", "json"):
             raise ValueError(f"format must be 'csv' or 'json', not {format!r}")
         params: dict[str, str] = {"format": format}
@@ -757,15 +1001,15 @@ class InsightsAPI:
             params["refresh"] = RefreshMode(refresh).value
         accept = "text/csv" if format == "csv" else "application/json"
         path = self._insights(insight_id)
-        response = await self._request(
-            "GET", path, params=params, retry=_Retry.ALWAYS, headers={"Accept": accept}
+        answer = await self._request(
+            "GET",
+            path,
+            params=params,
+            retry=_Retry.ALWAYS,
+            headers={"Accept": accept},
+            expect=_Expect.CSV if format == "csv" else _Expect.JSON,
         )
-        content_type = response.headers.get("content-type", "")
-        if format == "json":
-            self._json(response)  # raises if it is not JSON
-        elif "html" in content_type or response.text.lstrip().lower().startswith("<!doctype"):
-            raise self._scrubbed(self._unexpected(response))
-        return response.text
+        return answer.response.text
 
     # -- activity and views ----------------------------------------------------------------------
 
@@ -792,13 +1036,18 @@ class InsightsAPI:
                     self._insights("viewed"),
                     body={"insight_ids": [insight_id]},
                     retry=_Retry.ALWAYS,
+                    expect=_Expect.NOTHING,
                 )
                 return
             except (NotFoundError, MethodNotAllowedError):
                 # An older server: only the per-insight form exists.
                 self._viewed_legacy = True
         await self._request(
-            "POST", self._insights(insight_id, "viewed"), body={}, retry=_Retry.ALWAYS
+            "POST",
+            self._insights(insight_id, "viewed"),
+            body={},
+            retry=_Retry.ALWAYS,
+            expect=_Expect.NOTHING,
         )
 
     # -- queries ---------------------------------------------------------------------------------
@@ -818,27 +1067,30 @@ class InsightsAPI:
         """The state of a calculation: 202 running, 200 done, 400/500 failed (all returned as a
         `QueryStatus`); an unknown or expired id raises NotFoundError."""
         path = self._query_path(query_id)
-        response = await self._request(
+        answer = await self._request(
             "GET",
             path,
             params={"show_progress": "true"},
             retry=_Retry.ALWAYS,
             accept=self._carries_query_status,
+            priority=Priority.BACKGROUND,
         )
-        data = self._json(response)
+        data = answer.data
         status_data = data.get("query_status") if isinstance(data, dict) else None
         if not isinstance(status_data, dict):
             status_data = data  # some versions answer with the bare status
         status = self._model(QueryStatus, status_data, "a query status", path)
-        if response.status_code >= 400:
+        if answer.response.status_code >= 400:
             status.error = True
         return status
 
     async def cancel_query(self, query_id: str) -> str:
         """Stop a calculation by its query id (DELETE, works with a personal API key). Returns
         the server's message, e.g. "Query already complete"."""
-        response = await self._request("DELETE", self._query_path(query_id), retry=_Retry.ALWAYS)
-        data = self._json(response)
+        answer = await self._request(
+            "DELETE", self._query_path(query_id), retry=_Retry.ALWAYS, priority=Priority.CANCEL
+        )
+        data = answer.data
         message = data.get("message") if isinstance(data, dict) else None
         return message if isinstance(message, str) else ""
 
@@ -850,6 +1102,8 @@ class InsightsAPI:
             self._insights("cancel"),
             body={"client_query_id": client_query_id},
             retry=_Retry.ALWAYS,
+            expect=_Expect.NOTHING,
+            priority=Priority.CANCEL,
         )
 
     def refresh(
@@ -860,7 +1114,14 @@ class InsightsAPI:
         poll: PollPolicy | None = None,
     ) -> RefreshJob:
         """A `RefreshJob` for the insight; iterate it to run it."""
-        return RefreshJob(self, insight_id, mode, poll=poll or self.poll_policy)
+        return RefreshJob(
+            self,
+            insight_id,
+            mode,
+            poll=poll or self.poll_policy,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
 
     # -- sharing ---------------------------------------------------------------------------------
 
@@ -891,14 +1152,14 @@ class InsightsAPI:
         if password_required is not None:
             body["password_required"] = password_required
         path = self._insights(insight_id, "sharing")
-        response = await self._request("PATCH", path, body=body, retry=_Retry.UNSENT)
-        return self._sharing(self._json(response), path)
+        answer = await self._request("PATCH", path, body=body, retry=_Retry.UNSENT)
+        return self._sharing(answer.data, path)
 
     async def rotate_sharing_token(self, insight_id: int | str) -> SharingConfiguration:
         """A new public token; the old link stops working."""
         path = self._insights(insight_id, "sharing", "refresh")
-        response = await self._request("POST", path, body={}, retry=_Retry.UNSENT)
-        return self._sharing(self._json(response), path)
+        answer = await self._request("POST", path, body={}, retry=_Retry.UNSENT)
+        return self._sharing(answer.data, path)
 
     async def create_sharing_password(
         self, insight_id: int | str, password: str | None = None, note: str | None = None
@@ -911,13 +1172,12 @@ class InsightsAPI:
         if note is not None:
             body["note"] = note
         path = self._insights(insight_id, "sharing", "passwords")
-        response = await self._request("POST", path, body=body, retry=_Retry.UNSENT)
-        data = self._json(response)
-        return data if isinstance(data, dict) else {}
+        answer = await self._request("POST", path, body=body, retry=_Retry.UNSENT)
+        return answer.data if isinstance(answer.data, dict) else {}
 
     async def delete_sharing_password(self, insight_id: int | str, password_id: int | str) -> None:
         path = self._insights(insight_id, "sharing", "passwords", password_id)
-        await self._request("DELETE", path, retry=_Retry.ALWAYS)
+        await self._request("DELETE", path, retry=_Retry.ALWAYS, expect=_Expect.NOTHING)
 
     # -- access control --------------------------------------------------------------------------
 
@@ -942,6 +1202,5 @@ class InsightsAPI:
         if role is not None:
             body["role"] = role
         path = self._insights(insight_id, "access_controls")
-        response = await self._request("PUT", path, body=body, retry=_Retry.UNSENT)
-        data = self._json(response)
-        return data if isinstance(data, dict) else {}
+        answer = await self._request("PUT", path, body=body, retry=_Retry.UNSENT)
+        return answer.data if isinstance(answer.data, dict) else {}

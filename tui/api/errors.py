@@ -295,20 +295,39 @@ def unexpected_body(
     method: str,
     path: str,
     host: str | None = None,
+    cut_off: bool = False,
+    tried_again: bool = False,
+    write: bool = False,
+    expected: str = "PostHog's JSON",
 ) -> UnexpectedResponseError:
-    """The error for an answer that is not PostHog's JSON (an HTML login page, a broken body)."""
+    """The error for an answer that is not what was asked for: a body cut off on the way (or
+    labelled JSON but garbled), an HTML login page, another type of content."""
     where = f" from {host}" if host else ""
     kind = content_type.split(";")[0].strip() or "no content type"
-    looks_html = "html" in kind or text.lstrip().lower().startswith(("<!doctype", "<html"))
-    hint = (
-        " It looks like a web page: is the host right, and is a proxy or login page in the way?"
-        if looks_html
-        else " Is the host a PostHog instance?"
-    )
-    message = (
-        f"Unexpected answer{where} to {method} {path} (HTTP {status}, {kind}); "
-        f"expected PostHog's JSON.{hint}"
-    )
+    again = ", also when tried again" if tried_again else ""
+    if cut_off:
+        if write:
+            hint = " The change may have been saved anyway: reload to check before trying again."
+        else:
+            hint = (
+                " A proxy or an unstable connection may be cutting answers short; try again in a "
+                "moment."
+            )
+        message = (
+            f"The answer{where} to {method} {path} was cut off or garbled on the way (HTTP "
+            f"{status}, {kind}){again}.{hint}"
+        )
+    else:
+        looks_html = "html" in kind or text.lstrip().lower().startswith(("<!doctype", "<html"))
+        hint = (
+            " It looks like a web page: is the host right, and is a proxy or login page in the way?"
+            if looks_html
+            else " Is the host a PostHog instance?"
+        )
+        message = (
+            f"Unexpected answer{where} to {method} {path} (HTTP {status}, {kind}){again}; "
+            f"expected {expected}.{hint}"
+        )
     return UnexpectedResponseError(
         message, status=status, method=method, path=path, detail=_excerpt(text) or None
     )

@@ -36,9 +36,11 @@ __all__ = [
     "Page",
     "QueryProgress",
     "QueryStatus",
+    "ShapeError",
     "SharingConfiguration",
     "UserBasic",
     "kind_of_query",
+    "parse_activity_page",
     "parse_page",
 ]
 
@@ -71,6 +73,14 @@ def _only_strings(value: Any) -> list[str]:
     if not isinstance(value, list):
         return []
     return [item for item in value if isinstance(item, str)]
+
+
+def _only_ids(value: Any) -> list[int]:
+    """Keep the whole-number entries of a list of ids (`[null, 3]` keeps 3)."""
+    if not isinstance(value, list):
+        return []
+    numbers = (_whole_number(item) for item in value)
+    return [n for n in numbers if isinstance(n, int) and not isinstance(n, bool)]
 
 
 def _whole_number(value: Any) -> Any:
@@ -321,7 +331,7 @@ class Insight(_WireModel):
     query: Annotated[dict[str, Any] | None, BeforeValidator(_json_object), _fallback(None)] = None
     order: OptInt = None
     deleted: Flag = False
-    dashboards: Annotated[list[int], _fallback([])] = Field(default_factory=list)
+    dashboards: Annotated[list[int], BeforeValidator(_only_ids)] = Field(default_factory=list)
     dashboard_tiles: Annotated[list[DashboardTile], BeforeValidator(_only_dicts)] = Field(
         default_factory=list
     )
@@ -454,9 +464,10 @@ class ActivityLogEntry(_WireModel):
 
 
 class Page(_WireModel, Generic[T]):
-    """One page of a DRF limit/offset listing. `count` is the total, not the page length."""
+    """One page of a DRF limit/offset listing. `count` is the total, not the page length; None
+    when the server (an older one, a proxy) left it out: page on `next` then."""
 
-    count: int = 0
+    count: int | None = None
     next: OptStr = None
     previous: OptStr = None
     results: list[T] = Field(default_factory=list)
@@ -518,25 +529,37 @@ def _parse_rows(rows: Any, model: type[T]) -> tuple[list[T], int]:
     return parsed, skipped
 
 
-def _count(value: Any, fallback: int) -> int:
+class ShapeError(ValueError):
+    """A listing body that is not a listing at all (not an object with `results`, not a list)."""
+
+
+def _count(value: Any) -> int | None:
     value = _whole_number(value)
-    return value if isinstance(value, int) and not isinstance(value, bool) else fallback
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _link(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _kind_of(data: Any) -> str:
+    return "null" if data is None else type(data).__name__
+
+
 def parse_page(data: Any, model: type[T]) -> Page[T]:
     """A `Page` of `model` from a listing body. Rows that cannot be read are counted in `skipped`
-    rather than failing the page. A bare list (some older endpoints) becomes a one-page listing."""
+    rather than failing the page. A bare list (some older endpoints) becomes a one-page listing.
+    Anything else raises `ShapeError`: it must not read as an empty listing."""
     if isinstance(data, list):
         rows, skipped = _parse_rows(data, model)
         return Page[model](count=len(data), results=rows, skipped=skipped)  # type: ignore[valid-type]
-    body = data if isinstance(data, dict) else {}
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        got = "an object without a results list" if isinstance(data, dict) else _kind_of(data)
+        raise ShapeError(f"expected an object with results or a list, got {got}")
+    body = data
     rows, skipped = _parse_rows(body.get("results"), model)
     return Page[model](  # type: ignore[valid-type]
-        count=_count(body.get("count"), len(rows) + skipped),
+        count=_count(body.get("count")),
         next=_link(body.get("next")),
         previous=_link(body.get("previous")),
         results=rows,
@@ -548,10 +571,11 @@ def parse_activity_page(data: Any) -> ActivityPage:
     """An `ActivityPage` from an activity body, skipping entries that cannot be read."""
     body = data if isinstance(data, dict) else {"results": data}
     rows, skipped = _parse_rows(body.get("results"), ActivityLogEntry)
+    total = _count(body.get("total_count", body.get("count")))
     return ActivityPage(
         results=rows,
         next=_link(body.get("next")),
         previous=_link(body.get("previous")),
-        total_count=_count(body.get("total_count", body.get("count")), len(rows) + skipped),
+        total_count=total if total is not None else len(rows) + skipped,
         skipped=skipped,
     )

@@ -72,12 +72,15 @@ class RefreshState(StrEnum):
 
 @dataclass(frozen=True)
 class PollPolicy:
-    """PostHog's frontend cadence: first wait 300 ms, then ×1.25 up to 3 s; give up at 10 min."""
+    """PostHog's frontend cadence: first wait 300 ms, then ×1.25 up to 3 s; give up at 10 min.
+    After a gateway timeout (504) on a blocking request: every 5 s, for up to 10 min."""
 
     initial: float = 0.3
     factor: float = 1.25
     max_interval: float = 3.0
     timeout: float = 600.0
+    recovery_interval: float = 5.0
+    recovery_timeout: float = 600.0
 
     def next_interval(self, interval: float) -> float:
         return min(interval * self.factor, self.max_interval)
@@ -132,6 +135,7 @@ class RefreshJob:
         poll: PollPolicy | None = None,
         client_query_id: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.api = api
         self.insight_id = insight_id
@@ -143,6 +147,7 @@ class RefreshJob:
         self.state = RefreshState.RUNNING
         self.last_update: RefreshUpdate | None = None
         self._clock = clock
+        self._sleep = sleep
         self._started_at: float | None = None
         self._started = False
         self._cancel_requested = False
@@ -151,6 +156,8 @@ class RefreshJob:
         self._asked_server = False
         self._delete_tried: set[str] = set()
         self._client_cancel_tried = False
+        #: Why the server could not be asked to stop the calculation, when it could not.
+        self.server_cancel_error: ApiError | None = None
 
     def __repr__(self) -> str:
         return (
@@ -228,7 +235,13 @@ class RefreshJob:
                 # Every path through _steps ends in a terminal update: this is a bug.
                 raise RuntimeError("A refresh ended without a final state")
             await self._shielded_server_cancel()
-            yield self._update(RefreshState.CANCELLED, message="Refresh cancelled.")
+            message = "Refresh cancelled."
+            if self.server_cancel_error is not None:
+                message = (
+                    "Refresh cancelled here, but the server could not be asked to stop the "
+                    f"calculation: {self.server_cancel_error}"
+                )
+            yield self._update(RefreshState.CANCELLED, message=message)
         finally:
             # Reached without a terminal state when the task running us was cancelled, the
             # consumer stopped iterating, or something raised: the query must not run on.
@@ -246,6 +259,13 @@ class RefreshJob:
                 )
             )
         except ApiError as error:
+            if error.status == 504 and self.mode.blocking:
+                # The gateway gave up waiting; the calculation goes on (PostHog's frontend).
+                message = "The gateway stopped waiting (504); following the calculation."
+                yield self._update(RefreshState.RUNNING, message=message, error=error)
+                async for update in self._follow(recovering=True):
+                    yield update
+                return
             yield self._update(RefreshState.FAILED, message=str(error), error=error)
             return
         status = insight.query_status
@@ -262,21 +282,33 @@ class RefreshJob:
             return
         # A stale result may come with the running status: show it while we wait.
         yield self._update(RefreshState.RUNNING, insight=insight, progress=status.query_progress)
+        async for update in self._follow(recovering=False):
+            yield update
 
-        interval = self.poll.initial
+    async def _follow(self, *, recovering: bool) -> AsyncGenerator[RefreshUpdate, None]:
+        """Poll the calculation until it ends. Normally by its status id, with PostHog's cadence,
+        where a 404 means expired or cancelled. After a 504 on a blocking request, by our client
+        query id every `recovery_interval`, where a 404 only means "not finished yet"."""
+        target = self.client_query_id if recovering else self.query_id
+        assert target is not None
+        limit = self.poll.recovery_timeout if recovering else self.poll.timeout
+        since = self.elapsed if recovering else 0.0
+        interval = self.poll.recovery_interval if recovering else self.poll.initial
         while True:
-            remaining = self.poll.timeout - self.elapsed
+            remaining = limit - (self.elapsed - since)
             if remaining <= 0:
                 await self._shielded_server_cancel()
-                minutes = self.poll.timeout / 60
-                message = f"Query timed out: still running after {minutes:g} minutes; cancelled."
+                message = f"Query timed out: still running after {limit / 60:g} minutes; cancelled."
                 yield self._update(RefreshState.FAILED, message=message)
                 return
-            await self._interruptible(asyncio.sleep(min(interval, remaining)))
-            interval = self.poll.next_interval(interval)
+            await self._interruptible(self._sleep(min(interval, remaining)))
+            if not recovering:
+                interval = self.poll.next_interval(interval)
             try:
-                status = await self._interruptible(self.api.query_status(self.query_id))
+                status = await self._interruptible(self.api.query_status(target))
             except NotFoundError as error:
+                if recovering:
+                    continue
                 message = "The calculation expired or was cancelled on the server."
                 yield self._update(RefreshState.EXPIRED, message=message, error=error)
                 return
@@ -344,27 +376,37 @@ class RefreshJob:
         await asyncio.shield(task)
 
     async def _server_cancel(self) -> None:
-        """DELETE the query by id; fall back to `POST insights/cancel/` with our client query id
-        when there is no id yet or the DELETE fails (older servers, keys without `query:read`).
-        Each is tried at most once: the request layer has already retried what can succeed."""
+        """`DELETE query/<id>/`, by the status id once known, else by our client query id
+        (PostHog kills by id on ClickHouse, so that reaches a blocking calculation too); it works
+        with a personal API key. If it fails, `POST insights/cancel/` with the client query id,
+        which real servers refuse to personal keys (403): then the job only records why, in
+        `server_cancel_error`. Each is tried at most once: the request layer already retried."""
         async with self._cancel_lock:
             if not self._asked_server:
                 return  # nothing was started
-            query_id = self.query_id
-            if query_id is not None:
-                if query_id in self._delete_tried:
-                    return
-                self._delete_tried.add(query_id)
-                try:
-                    await self.api.cancel_query(query_id)
-                except ApiError as error:
-                    log.info("Cancelling query %s failed (%s); trying cancel/", query_id, error)
-                else:
-                    return
+            target = self.query_id or self.client_query_id
+            if target in self._delete_tried:
+                return
+            self._delete_tried.add(target)
+            try:
+                await self.api.cancel_query(target)
+            except ApiError as error:
+                first_error = error
+                log.info("Cancelling query %s failed (%s); trying insights/cancel/", target, error)
+            else:
+                self.server_cancel_error = None
+                return
             if self._client_cancel_tried:
+                self.server_cancel_error = first_error
                 return
             self._client_cancel_tried = True
             try:
                 await self.api.cancel_client_query(self.client_query_id)
             except ApiError as error:
-                log.info("Cancelling client query %s failed: %s", self.client_query_id, error)
+                self.server_cancel_error = first_error
+                log.info(
+                    "Could not cancel calculation %s on the server: %s (and %s)",
+                    self.client_query_id,
+                    first_error,
+                    error,
+                )

@@ -36,12 +36,13 @@ class RetryPolicy:
         self, attempt: int, elapsed: float, server_wait: float | None = None
     ) -> float | None:
         """How long to sleep before the next try, or None to give up: out of attempts, or the wait
-        (the server's, when it named one, else the backoff) would end past the deadline."""
+        (the server's, when it named one, else the backoff) would leave no time before the
+        deadline for the next try."""
         if attempt + 1 >= self.max_attempts:
             return None
         wait = self.backoff(attempt)
         if server_wait is not None:
             wait = max(wait, server_wait)
-        if elapsed + wait > self.deadline:
+        if elapsed + wait >= self.deadline:
             return None
         return wait

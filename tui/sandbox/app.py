@@ -47,8 +47,8 @@ from .errors import (
 )
 from .faults import SandboxMiddleware
 from .listing import Lister, page_bounds
-from .queries import QueryJob, action_for, resolve_refresh, staleness
-from .ratelimit import RateLimiter
+from .queries import action_for, resolve_refresh, staleness
+from .ratelimit import CLICKHOUSE, HOGQL, RateLimiter
 from .store import SandboxState
 from .timeutil import from_timestamp
 from .validate import positive_int, str_to_bool, validate_insight_body, validate_query
@@ -399,8 +399,11 @@ async def run_query(ctx: Ctx) -> Response:
             "Exceeded maximum concurrent queries for this team.",
         )
     if action == "blocking":
-        await asyncio.sleep(state.config.query_seconds)
+        killed = await state.calculate_blocking(client_query_id)
         try:
+            if killed:
+                # A killed query surfaces as an internal ClickHouse error (unverified).
+                raise results.QueryFailure(None)
             computed = compute()
         except results.QueryFailure as failure:
             if failure.message:
@@ -420,16 +423,8 @@ async def run_query(ctx: Ctx) -> Response:
             is_cached=False,
         )
         state.query_cache[cache_key] = (from_timestamp(now_ts), response)
-        state.jobs[client_query_id] = QueryJob(
-            id=client_query_id,
-            team_id=state.config.project_id,
-            start=now_ts - state.config.query_seconds,
-            duration=state.config.query_seconds,
-            ttl=state.config.query_ttl_seconds,
-            estimated_rows=computed.estimated_rows,
-            response=response,
-            client_query_id=client_query_id,
-            applied=True,
+        state.record_blocking(
+            client_query_id, estimated_rows=computed.estimated_rows, response=response
         )
         return _json(response)
     job = next(
@@ -470,15 +465,17 @@ async def current_user(ctx: Ctx) -> Response:
 
 async def project_info(ctx: Ctx) -> Response:
     config = ctx.state.config
-    return _json(
-        {
-            "id": config.project_id,
-            "name": "Hedgebox (sandbox)",
-            "organization": "018f2a4e-7c1d-7000-a2b3-5e6f7a8b9c0d",
-            "timezone": config.timezone,
-            "access_control": False,
-        }
-    )
+    body: dict[str, Any] = {
+        "id": config.project_id,
+        "name": "Hedgebox (sandbox)",
+        "organization": "018f2a4e-7c1d-7000-a2b3-5e6f7a8b9c0d",
+        "timezone": config.timezone,
+        "access_control": False,
+    }
+    if ctx.request.url.path.startswith("/api/environments/"):
+        # An environment (PostHog's team) also names the project it belongs to.
+        body["project_id"] = config.project_id
+    return _json(body)
 
 
 # ---------------------------------------------------------------------------- routing
@@ -524,20 +521,12 @@ ENDPOINTS: list[Endpoint] = [
     ),
     _endpoint("GET", _I + _ID + "/access_controls", get_access_controls, "access_control:read"),
     _endpoint("PUT", _I + _ID + "/access_controls", put_access_controls, "access_control:write"),
-    _endpoint("POST", _P + "/query", run_query, "query:read", throttle=False),
-    _endpoint(
-        "POST",
-        _P + r"/query/(?P<kind>[A-Z][A-Za-z]+Query)",
-        run_query,
-        "query:read",
-        throttle=False,
-    ),
-    _endpoint(
-        "GET", _P + r"/query/(?P<query_id>[^/]+)", query_status, "query:read", throttle=False
-    ),
-    _endpoint(
-        "DELETE", _P + r"/query/(?P<query_id>[^/]+)", cancel_query, "query:read", throttle=False
-    ),
+    # /query/ is throttled like the insight endpoints (the same ClickHouse bucket); a HogQL
+    # submission counts in its own bucket instead (see _bucket).
+    _endpoint("POST", _P + "/query", run_query, "query:read"),
+    _endpoint("POST", _P + r"/query/(?P<kind>[A-Z][A-Za-z]+Query)", run_query, "query:read"),
+    _endpoint("GET", _P + r"/query/(?P<query_id>[^/]+)", query_status, "query:read"),
+    _endpoint("DELETE", _P + r"/query/(?P<query_id>[^/]+)", cancel_query, "query:read"),
     _endpoint("GET", _P, project_info, "project:read", throttle=False),
 ]
 _ACTIONS = {"activity", "viewed", "my_last_viewed", "trending", "cancel"}
@@ -559,9 +548,34 @@ def _match(path: str, method: str) -> tuple[Endpoint | None, dict[str, str], boo
     return None, {}, path_known
 
 
+# What Django answers (DEBUG off) for a URL it has no route for.
+_DJANGO_NOT_FOUND = (
+    '<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n'
+    "  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n"
+    "</body>\n</html>\n"
+)
+
+
+async def _bucket(request: Request, endpoint: Endpoint) -> str:
+    """PostHog's QueryViewSet throttles `POST /query/` of a HogQLQuery with its own scope; every
+    other throttled call counts in the ClickHouse bucket."""
+    if endpoint.handler is not run_query:
+        return CLICKHOUSE
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        return CLICKHOUSE
+    query = body.get("query") if isinstance(body, dict) else None
+    if isinstance(query, dict) and query.get("kind") == "HogQLQuery":
+        return HOGQL
+    return CLICKHOUSE
+
+
 async def dispatch(request: Request) -> Response:
     app_state = request.app.state
     state: SandboxState = app_state.sandbox
+    if state.config.legacy_routes_only and request.url.path.startswith("/api/environments/"):
+        return HTMLResponse(_DJANGO_NOT_FOUND, status_code=404)
     try:
         if request.url.path in ("/api/users/@me", "/api/users/@me/"):
             key = api_key_of(request, state.config)
@@ -577,7 +591,8 @@ async def dispatch(request: Request) -> Response:
         if endpoint.scope != NO_PAK:  # NO_PAK handlers refuse (or allow) the key themselves
             require_scope(key, endpoint.scope, state.config)
         if endpoint.throttled:
-            wait = app_state.limiter.check(key, state.now_ts())
+            bucket = await _bucket(request, endpoint)
+            wait = app_state.limiter.check(key, state.now_ts(), bucket)
             if wait is not None:
                 raise throttled(wait)
         ctx = Ctx(request, state, app_state.lister, key, project_id, args)
@@ -612,9 +627,10 @@ async def shared_page(request: Request) -> Response:
 
 async def index(request: Request) -> Response:
     config: SandboxConfig = request.app.state.sandbox.config
+    family = "projects" if config.legacy_routes_only else "environments"
     return PlainTextResponse(
         f"hogtui sandbox: a PostHog-compatible stand-in.\nProject {config.project_id}; "
-        f"insights under /api/environments/{config.project_id}/insights/\n"
+        f"insights under /api/{family}/{config.project_id}/insights/\n"
     )
 
 
@@ -636,5 +652,7 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     )
     app.state.sandbox = state
     app.state.lister = Lister(state)
-    app.state.limiter = RateLimiter(config.rate_limit_per_minute, config.rate_limit_per_hour)
+    app.state.limiter = RateLimiter(
+        config.rate_limit_per_minute, config.rate_limit_per_hour, config.hogql_rate_limit_per_hour
+    )
     return app

@@ -105,6 +105,14 @@ class SandboxConfig:
     # Password-protected sharing needs PostHog's "Advanced Permissions" feature.
     advanced_permissions: bool = False
     timezone: str = "UTC"
+    # POST /query/ with a HogQLQuery has its own per-key throttle (PostHog's HogQLQueryThrottle,
+    # scope "query"); None = no limit. Every other /query/ call shares the insight bucket.
+    hogql_rate_limit_per_hour: int | None = 120
+    # An older PostHog (before /api/environments/ existed): those paths get Django's plain HTML
+    # 404 page, and only /api/projects/ answers.
+    legacy_routes_only: bool = False
+    # How many requests `SandboxState.requests` keeps (the oldest are dropped); None = all.
+    request_log_limit: int | None = 20_000
 
     def all_keys(self) -> dict[str, list[str]]:
         """The configured keys plus the two extra keys that are always present."""

@@ -44,11 +44,15 @@ class DroppedConnection(httpx.RemoteProtocolError):
 
 
 class _DropFilter(logging.Filter):
-    """Keeps uvicorn from logging a traceback for every injected drop."""
+    """Keeps uvicorn from logging a traceback for every injected drop or cut-off body (h11
+    refuses to end a response shorter than its Content-Length, which is the point)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, DroppedConnection)
+        if isinstance(exc, DroppedConnection):
+            return False
+        cut_off = type(exc).__name__ == "LocalProtocolError" and "Too little data" in str(exc)
+        return not cut_off
 
 
 logging.getLogger("uvicorn.error").addFilter(_DropFilter())
@@ -114,7 +118,8 @@ class SandboxMiddleware:
                 parsed = json.loads(body)
             except ValueError:
                 parsed = None
-        self.state.requests.append(
+        log = self.state.requests
+        log.append(
             (
                 str(scope["method"]),
                 str(scope["path"]),
@@ -122,6 +127,10 @@ class SandboxMiddleware:
                 parsed,
             )
         )
+        limit = self.state.config.request_log_limit
+        if limit is not None and len(log) > limit:
+            # A long `hogtui sandbox` or bench run must not grow without bound.
+            del log[: len(log) - limit]
 
     def _server_error(self, choice: float) -> tuple[int, bytes, bytes]:
         if choice < 0.4:
@@ -149,7 +158,8 @@ class SandboxMiddleware:
         return 504, _GATEWAY_TIMEOUT_PAGE, b"text/html"
 
     async def _truncated(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run the request, then send its JSON cut in half (a proxy gave up mid-body)."""
+        """Run the request, then send its body cut in half (a proxy gave up mid-body): the status
+        and content type are the real ones, and the headers still announce the full length."""
         started: Message = {}
         chunks: list[bytes] = []
 
@@ -162,7 +172,17 @@ class SandboxMiddleware:
         await self.app(scope, receive, capture)
         full = b"".join(chunks) or b'{"results": []}'
         cut = full[: max(1, len(full) // 2)]
-        await _send_raw(send, 200, cut, b"application/json")
+        headers = [
+            (name, value)
+            for name, value in started.get("headers", [])
+            if name.lower() != b"content-length"
+        ]
+        headers.append((b"content-length", str(len(full)).encode()))
+        status = int(started.get("status", 200))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        # Under uvicorn the short body makes the server drop the connection (the client sees a
+        # broken transfer); in process the client gets the short body and the full length.
+        await send({"type": "http.response.body", "body": cut})
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -132,6 +132,8 @@ class SandboxState:
         self.query_cache: dict[str, tuple[dt.datetime, dict[str, Any]]] = {}
         self.cancelled_queries: set[str] = set()
         self.cancelled_client_query_ids: set[str] = set()
+        # Blocking calculations in progress, by client query id: setting the event kills one.
+        self.blocking: dict[str, asyncio.Event] = {}
         self.requests: list[tuple[str, str, str, Any]] = []
         self.share_passwords: dict[int, list[dict[str, Any]]] = {}
         self.version = 0  # bumped on every insight write; listing caches key on it
@@ -329,21 +331,80 @@ class SandboxState:
         self.jobs[job_id] = job
         return job
 
+    async def calculate_blocking(self, client_query_id: str | None) -> bool:
+        """Take `query_seconds`, as a blocking calculation does; True when it was killed
+        meanwhile (DELETE /query/<client_query_id>/ or POST insights/cancel/)."""
+        if not client_query_id:
+            await asyncio.sleep(self.config.query_seconds)
+            return False
+        stop = asyncio.Event()
+        self.blocking[client_query_id] = stop
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=self.config.query_seconds)
+        except TimeoutError:
+            return False
+        finally:
+            if self.blocking.get(client_query_id) is stop:
+                del self.blocking[client_query_id]
+        return True
+
+    def record_blocking(
+        self,
+        client_query_id: str | None,
+        *,
+        estimated_rows: int,
+        response: dict[str, Any] | None,
+        insight_id: int | None = None,
+        dashboard_id: int | None = None,
+        failure: results.QueryFailure | None = None,
+    ) -> None:
+        """Keep the outcome of a blocking calculation that just finished under its client query
+        id, so /query/<id>/ can tell it (a client whose gateway gave up with a 504 asks there;
+        a 404 means "not finished yet")."""
+        if not client_query_id:
+            return
+        now = self.now_ts()
+        self.jobs[client_query_id] = QueryJob(
+            id=client_query_id,
+            team_id=self.config.project_id,
+            start=now - self.config.query_seconds,
+            duration=self.config.query_seconds,
+            ttl=self.config.query_ttl_seconds,
+            estimated_rows=estimated_rows,
+            response=response,
+            error=failure is not None,
+            error_message=failure.message if failure is not None else None,
+            insight_id=insight_id,
+            dashboard_id=dashboard_id,
+            client_query_id=client_query_id,
+            applied=True,
+        )
+
+    def _kill_client_query(self, client_query_id: str) -> None:
+        """Stop whatever runs under a client query id: an async job or a blocking request."""
+        now = self.now_ts()
+        for job_id, job in list(self.jobs.items()):
+            if job.client_query_id == client_query_id and not job.complete(now):
+                del self.jobs[job_id]
+        stop = self.blocking.get(client_query_id)
+        if stop is not None:
+            stop.set()
+
     def cancel_job(self, job_id: str) -> str:
-        """DELETE /query/:id/: the message PostHog answers; the status is gone afterwards."""
+        """DELETE /query/:id/: the message PostHog answers; the status is gone afterwards.
+        PostHog kills by id on ClickHouse whether or not it has a status for it, so a client
+        query id also reaches a running calculation (async or blocking) started with it."""
         self.settle()
         job = self.jobs.pop(job_id, None)
         if job is not None and job.complete(self.now_ts()):
             return "Query already complete"
+        self._kill_client_query(job_id)
         self.cancelled_queries.add(job_id)
         return "Cancelled query on clickhouse"
 
     def cancel_client_query(self, client_query_id: str) -> None:
         self.cancelled_client_query_ids.add(client_query_id)
-        now = self.now_ts()
-        for job_id, job in list(self.jobs.items()):
-            if job.client_query_id == client_query_id and not job.complete(now):
-                del self.jobs[job_id]
+        self._kill_client_query(client_query_id)
 
     async def insight_cache_fields(
         self,
@@ -380,14 +441,33 @@ class SandboxState:
             if self.concurrency_exceeded():
                 status = refused("concurrency_limit_exceeded")
             else:
-                await asyncio.sleep(self.config.query_seconds)
+                killed = await self.calculate_blocking(client_query_id)
                 try:
-                    compute()
+                    if killed:
+                        # ClickHouse's error for a killed query, caught by the serializer.
+                        raise results.QueryFailure("Query was cancelled")
+                    computed = compute()
                 except results.QueryFailure as failure:
                     status = refused(failure.message or "")
+                    if not killed:  # a cancel forgets the status, as DELETE /query/ does
+                        self.record_blocking(
+                            client_query_id,
+                            estimated_rows=1,
+                            response=None,
+                            insight_id=insight["id"],
+                            dashboard_id=dashboard_id,
+                            failure=failure,
+                        )
                 else:
                     if self.cache_key(insight, dashboard_id) == key:
                         self._set_last_refresh(insight, dashboard_id, self.now())
+                    self.record_blocking(
+                        client_query_id,
+                        estimated_rows=computed.estimated_rows,
+                        response=None,
+                        insight_id=insight["id"],
+                        dashboard_id=dashboard_id,
+                    )
                     return self._cache_fields(insight, dashboard_id, is_cached=False, status=None)
         elif action == "async" and job is None:
             if self.concurrency_exceeded():
