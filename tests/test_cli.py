@@ -6,12 +6,16 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 import selectors
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,7 @@ import keyring
 import keyring.backends.fail
 import pytest
 
+import tui
 from tui import __main__ as cli
 from tui import config, credentials
 from tui.config import Profile
@@ -74,7 +79,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         cli.main(["--version"])
     assert caught.value.code == 0
-    assert capsys.readouterr().out.strip() == "hogtui 0.1.0"
+    assert capsys.readouterr().out.strip() == f"hogtui {tui.__version__}"
 
 
 def test_help_shows_examples(capsys: pytest.CaptureFixture[str]) -> None:
@@ -176,7 +181,7 @@ def test_login_without_a_keyring_saves_the_profile_and_explains(
 
     assert status == 0
     assert "stored unencrypted" in err
-    assert credentials.resolve_api_key("sb").key == DEMO_API_KEY
+    assert credentials.resolve_api_key(config.load_config().profiles["sb"]).key == DEMO_API_KEY
 
 
 def test_status_says_where_the_key_comes_from_and_never_shows_it(
@@ -231,6 +236,190 @@ def test_logout_forgets_the_key_and_optionally_the_profile(
     assert status == 0
     assert "No API key was stored" in out
     assert config.load_config().profiles == {}
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Notes the Authorization header of every request and refuses it, as another host would."""
+
+    seen: list[str]
+
+    def do_GET(self) -> None:
+        self.seen.append(self.headers.get("Authorization", ""))
+        body = b'{"type": "authentication_error", "code": "authentication_failed"}'
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def other_host() -> Iterator[tuple[str, list[str]]]:
+    """A real HTTP server that is not the profile's host: its URL and the headers it received."""
+    seen: list[str] = []
+    handler = type("Recorder", (_Recorder,), {"seen": seen})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("how", "argv", "exit_status"),
+    [
+        ("env", ["auth", "status", "--check"], 1),
+        ("flag", ["auth", "status", "--check"], 1),
+        ("env", ["export", "1"], 2),
+        ("flag", ["export", "1"], 2),
+    ],
+)
+def test_a_stored_key_is_never_sent_to_another_host(
+    how: str,
+    argv: list[str],
+    exit_status: int,
+    live_sandbox: Any,
+    other_host: tuple[str, list[str]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert login(capsys, monkeypatch, live_sandbox.url)[0] == 0
+    url, seen = other_host
+    if how == "env":
+        monkeypatch.setenv("POSTHOG_HOST", url)
+    else:
+        argv = [*argv, "--host", url]
+
+    status, out, err = run_cli(capsys, monkeypatch, *argv)
+
+    assert status == exit_status
+    assert f"The key saved for profile 'sb' belongs to {live_sandbox.url}" in out + err
+    assert "set POSTHOG_PERSONAL_API_KEY to use another host" in out + err
+    assert all(DEMO_API_KEY not in header for header in seen)
+    assert DEMO_API_KEY not in out + err
+
+
+def test_another_host_gets_the_key_from_the_environment_only(
+    live_sandbox: Any,
+    other_host: tuple[str, list[str]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert login(capsys, monkeypatch, live_sandbox.url)[0] == 0
+    url, seen = other_host
+    monkeypatch.setenv("POSTHOG_PERSONAL_API_KEY", "phx_for_the_other_host")
+
+    status, out, _ = run_cli(capsys, monkeypatch, "auth", "status", "--check", "--host", url)
+
+    assert status == 1  # the recorder refuses every key
+    assert "environment variable POSTHOG_PERSONAL_API_KEY" in out
+    assert seen and set(seen) == {"Bearer phx_for_the_other_host"}
+
+
+def test_opening_the_app_on_another_host_refuses_the_stored_key(
+    live_sandbox: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert login(capsys, monkeypatch, live_sandbox.url)[0] == 0
+
+    # prepare_session is what `hogtui --host ...` runs before the app opens.
+    elsewhere = cli.build_parser().parse_args(["--host", "https://posthog.example.com"])
+    with pytest.raises(credentials.CredentialsError) as caught:
+        cli.prepare_session(elsewhere)
+    assert str(caught.value).startswith(
+        f"The key saved for profile 'sb' belongs to {live_sandbox.url}"
+    )
+    # The same host spelled another way still finds the key.
+    same = cli.build_parser().parse_args(["--host", live_sandbox.url + "/"])
+    session = cli.prepare_session(same)
+    assert session is not None
+    asyncio.run(session.aclose())
+
+
+def test_login_to_another_host_leaves_no_old_key_behind(
+    live_sandbox: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    assert login(capsys, monkeypatch, live_sandbox.url, DEMO_API_KEY, "--store-plaintext")[0] == 0
+    # The same server under another name: the profile moves to a new host, and this time the
+    # key cannot be kept (no keyring, no --store-plaintext).
+    other_name = live_sandbox.url.replace("127.0.0.1", "localhost")
+
+    status, _, err = login(capsys, monkeypatch, other_name)
+
+    assert status == 1
+    assert "not saved" in err
+    assert config.load_config().profiles["sb"].host == other_name
+    # The key kept for the old host is gone rather than bound to the new one.
+    assert not credentials.plaintext_path().exists()
+    status, out, _ = run_cli(capsys, monkeypatch, "auth", "status")
+    assert status == 1
+    assert "API key   none." in out
+
+
+def test_login_that_cannot_save_the_profile_keeps_no_key(
+    live_sandbox: Any,
+    memory_keyring: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def disk_full(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+
+    status, out, err = login(capsys, monkeypatch, live_sandbox.url)
+
+    assert status == 1
+    assert out == ""
+    assert "The server accepted the key, but the profile could not be saved: disk full" in err
+    assert memory_keyring.passwords == {}
+    assert not config.config_path().exists()
+
+
+def test_logout_without_a_keyring_says_nothing_was_stored(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config.save_profile(Profile("work", "https://us.posthog.com", 1))
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+
+    status, out, err = run_cli(capsys, monkeypatch, "auth", "logout")
+
+    assert status == 0, err
+    assert out == "No API key was stored for profile 'work'.\n"
+
+
+def test_project_current_is_accepted(
+    live_sandbox: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, out, err = run_cli(
+        capsys,
+        monkeypatch,
+        "auth",
+        "login",
+        "--host",
+        live_sandbox.url,
+        "--project",
+        "@current",
+        "--api-key-stdin",
+        stdin=DEMO_API_KEY,
+    )
+    assert status == 0, err
+    # Saved by number: `@current` would follow whatever project was last opened in a browser.
+    assert f"project {DEFAULT_PROJECT_ID}." in out
+    assert config.load_config().profiles["default"].project_id == DEFAULT_PROJECT_ID
+
+    status, out, err = run_cli(
+        capsys, monkeypatch, "auth", "status", "--check", "--project", "@current"
+    )
+    assert status == 0, out + err
+    assert "project   @current  (from flag --project)" in out
+    assert "accepts the key" in out
 
 
 def test_a_profile_without_a_key_does_not_open_the_app(

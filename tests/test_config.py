@@ -149,12 +149,39 @@ def test_plain_http_is_fine_on_this_machine(url: str) -> None:
     assert config.check_host(url) == url
 
 
+@pytest.mark.parametrize(
+    ("url", "needed"),
+    [
+        ("http://posthog.internal:8000", True),
+        ("http://10.0.0.5", True),
+        ("http://localhost:8000", False),
+        ("http://127.0.0.2", False),
+        ("http://[::1]:8010", False),
+        ("https://posthog.internal", False),
+    ],
+)
+def test_consent_is_needed_for_plain_http_off_this_machine_only(url: str, needed: bool) -> None:
+    assert config.needs_insecure(url) is needed
+
+
 def test_plain_http_elsewhere_needs_insecure() -> None:
     with pytest.raises(ConfigError, match="--insecure"):
         config.check_host("http://posthog.internal:8000")
     assert config.check_host("http://posthog.internal:8000", insecure=True) == (
         "http://posthog.internal:8000"
     )
+
+
+def test_project_current_is_a_project_id(isolated_dirs: dict[str, Path]) -> None:
+    assert config.parse_project_id(" @current ") == "@current"
+    resolved = config.resolve_profile(project_id="@current", environ={"POSTHOG_HOST": "eu"})
+    assert resolved is not None
+    assert resolved.profile.project_id == "@current"
+
+    config.save_profile(Profile("work", "us", "@current"))
+    assert config.load_config().profiles["work"].project_id == "@current"
+    with pytest.raises(ConfigError, match=r"positive number.*@current"):
+        config.parse_project_id("@other")
 
 
 def test_nothing_configured_means_first_run() -> None:

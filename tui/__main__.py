@@ -24,12 +24,12 @@ from tui.config import (
     ResolvedProfile,
     check_host,
     check_profile_name,
-    is_local_host,
     load_config,
+    needs_insecure,
+    normalise_host,
     parse_project_id,
     remove_profile,
     resolve_profile,
-    save_profile,
 )
 from tui.credentials import (
     ENV_VAR,
@@ -37,7 +37,6 @@ from tui.credentials import (
     check_key_shape,
     delete_api_key,
     resolve_api_key,
-    store_api_key,
 )
 
 if TYPE_CHECKING:
@@ -299,7 +298,7 @@ def prepare_session(args: argparse.Namespace) -> Session | None:
     resolved = _resolve(args)
     if resolved is None:
         return None
-    key = resolve_api_key(resolved.profile.name)
+    key = resolve_api_key(resolved.profile)
     return build_session(resolved.profile, key.key)
 
 
@@ -355,7 +354,7 @@ def _ask_key(host: str) -> str:
 
 
 def cmd_auth_login(args: argparse.Namespace) -> int:
-    from tui.session import AccessCheckError, check_access
+    from tui.session import AccessCheckError, LoginError, login
 
     config = load_config()
     name = check_profile_name(args.profile or config.default_profile_name() or DEFAULT_PROFILE_NAME)
@@ -370,7 +369,9 @@ def cmd_auth_login(args: argparse.Namespace) -> int:
             host_text = existing.host
         else:
             raise CliError(f"No host given: pass --host (or set {HOST_ENV})", EXIT_USAGE)
-    keep_consent = existing is not None and existing.insecure and host_text == existing.host
+    keep_consent = (
+        existing is not None and existing.insecure and normalise_host(host_text) == existing.host
+    )
     host = check_host(host_text, insecure=args.insecure or keep_consent)
 
     project_text: str | int | None = args.project or os.environ.get(PROJECT_ENV, "").strip()
@@ -396,29 +397,23 @@ def cmd_auth_login(args: argparse.Namespace) -> int:
             "No terminal to ask for the API key: pipe it in with --api-key-stdin", EXIT_USAGE
         )
 
-    profile = Profile(
-        name=name,
-        host=host,
-        project_id=project_id,
-        insecure=host.startswith("http://") and not is_local_host(host),
-    )
+    profile = Profile(name=name, host=host, project_id=project_id, insecure=needs_insecure(host))
     if interactive:
         _say(f"Checking with {host} …")
     try:
-        asyncio.run(check_access(profile, key))
+        result = asyncio.run(login(profile, key, plaintext=args.store_plaintext))
     except AccessCheckError as exc:
         raise CliError(f"Login failed, nothing was saved. {exc}") from None
+    except LoginError as exc:
+        raise CliError(str(exc)) from None
 
-    try:
-        where = store_api_key(name, key, plaintext=args.store_plaintext)
-        key_problem = None
-    except CredentialsError as exc:
-        where, key_problem = None, exc
-    path = save_profile(profile)
-    print(f"Profile {name!r} saved in {path}: {host}, project {project_id}.")
-    if key_problem is not None:
-        raise CliError(f"The API key was accepted by the server but not saved. {key_problem}")
-    print(f"The API key is kept in the {where}.")
+    saved = result.profile
+    print(f"Profile {name!r} saved in {result.config_path}: {host}, project {saved.project_id}.")
+    if result.key_problem is not None:
+        raise CliError(
+            f"The API key was accepted by the server but not saved. {result.key_problem}"
+        )
+    print(f"The API key is kept in the {result.key_location}.")
     if args.store_plaintext:
         _say(
             "warning: the API key is stored unencrypted; anyone who can read that file "
@@ -466,7 +461,7 @@ def cmd_auth_status(args: argparse.Namespace) -> int:
         ("project", f"{profile.project_id}  (from {resolved.origins['project_id']})"),
     ]
     try:
-        key = resolve_api_key(profile.name)
+        key = resolve_api_key(profile)
     except CredentialsError as exc:
         rows.append(("API key", f"none. {exc}"))
         _print_rows(rows)
@@ -538,7 +533,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     resolved = _require_profile(args)
     profile = resolved.profile
-    key = resolve_api_key(profile.name)
+    key = resolve_api_key(profile)
     wanted = args.insight.strip()
 
     async def export() -> str:

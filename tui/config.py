@@ -38,7 +38,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
@@ -59,6 +59,10 @@ CLOUD_ALIASES = {"us": US_CLOUD, "eu": EU_CLOUD}
 # The `*.i.posthog.com` hosts only take ingestion; the private API answers on the app hosts.
 INGESTION_HOSTS = {"us.i.posthog.com": US_CLOUD, "eu.i.posthog.com": EU_CLOUD}
 LOCAL_HOSTNAMES = {"localhost", "127.0.0.1", "::1"}
+# PostHog's name for "the project the key's user has open"; the API layer resolves it. Spelled
+# here too (as in tui.api.client) so commands that need no client skip its 0.3 s import.
+CURRENT_PROJECT: Literal["@current"] = "@current"
+ProjectId = int | Literal["@current"]
 
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -74,7 +78,7 @@ class Profile:
 
     name: str
     host: str
-    project_id: int
+    project_id: ProjectId
     insecure: bool = False
 
 
@@ -212,6 +216,7 @@ def normalise_host(host: str) -> str:
 
 
 def is_local_host(url: str) -> bool:
+    """Whether `url` points at this machine (where plain http crosses no network)."""
     hostname = (urlsplit(url).hostname or "").lower()
     if hostname in LOCAL_HOSTNAMES:
         return True
@@ -221,11 +226,17 @@ def is_local_host(url: str) -> bool:
         return False
 
 
+def needs_insecure(url: str) -> bool:
+    """Whether talking to `url` (a normalised host) takes consent: plain http to anything but
+    this machine, where the API key would cross the network readable."""
+    return url.startswith("http://") and not is_local_host(url)
+
+
 def check_host(host: str, *, insecure: bool = False) -> str:
     """`normalise_host`, then refuse plain http to anything but this machine unless `insecure`:
     the API key travels in a header and would be readable on the way."""
     url = normalise_host(host)
-    if url.startswith("http://") and not insecure and not is_local_host(url):
+    if needs_insecure(url) and not insecure:
         raise ConfigError(
             f"Refusing plain http for {url}: the API key would cross the network unencrypted. "
             "Use https://, or pass --insecure if you really mean it."
@@ -233,12 +244,15 @@ def check_host(host: str, *, insecure: bool = False) -> str:
     return url
 
 
-def parse_project_id(value: str | int, *, origin: str = "project id") -> int:
+def parse_project_id(value: str | int, *, origin: str = "project id") -> ProjectId:
+    """A positive project number, or `@current` (the project the key's user has open)."""
     text = str(value).strip()
+    if text.lower() == CURRENT_PROJECT:
+        return CURRENT_PROJECT
     if not text.isdigit() or int(text) <= 0:
         raise ConfigError(
             f"The {origin} must be a positive number, like the 12345 in "
-            f"https://us.posthog.com/project/12345 (got {text!r})"
+            f"https://us.posthog.com/project/12345, or {CURRENT_PROJECT} (got {text!r})"
         )
     return int(text)
 
@@ -437,6 +451,6 @@ def resolve_profile(
         name=name or DEFAULT_PROFILE_NAME,
         host=url,
         project_id=project,
-        insecure=allow_http and url.startswith("http://") and not is_local_host(url),
+        insecure=allow_http and needs_insecure(url),
     )
     return ResolvedProfile(profile=profile, origins=origins, saved=saved is not None)

@@ -1,6 +1,7 @@
 """The personal API key: found in $POSTHOG_PERSONAL_API_KEY, else the OS keyring, else (only when
-the user asked for it) a 0600 plain-text file. Every failure is a `CredentialsError` whose message
-says what to do next; the key itself never appears in a message, a repr or a log."""
+the user asked for it) a 0600 plain-text file. A stored key is only handed out for the host its
+profile was saved with. Every failure is a `CredentialsError` whose message says what to do next;
+the key itself never appears in a message, a repr or a log."""
 
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ import keyring.backends.fail
 import keyring.errors
 import tomli_w
 
-from tui.config import ConfigError, config_dir, read_toml, write_atomic
+from tui.config import (
+    ConfigError,
+    Profile,
+    config_dir,
+    load_config,
+    normalise_host,
+    read_toml,
+    write_atomic,
+)
 
 ENV_VAR = "POSTHOG_PERSONAL_API_KEY"
 KEYRING_SERVICE = "hogtui"
@@ -83,9 +92,17 @@ def _no_keyring_message(reason: str) -> str:
     )
 
 
-def _keyring_unavailable(exc: Exception) -> KeyringUnavailableError:
+def _no_keyring_at_all(exc: Exception) -> bool:
+    """Whether `exc` says there is no keyring here (so nothing can be stored in one), as opposed
+    to one that exists but refused (locked, broken), which may still hold a key."""
     backend = type(keyring.get_keyring()).__module__
-    if isinstance(exc, keyring.errors.NoKeyringError) or backend == keyring.backends.fail.__name__:
+    return (
+        isinstance(exc, keyring.errors.NoKeyringError) or backend == keyring.backends.fail.__name__
+    )
+
+
+def _keyring_unavailable(exc: Exception) -> KeyringUnavailableError:
+    if _no_keyring_at_all(exc):
         reason = "no keyring backend is installed or running, common on headless machines"
     else:
         # The exception text comes from the backend, not from the key, so it is safe to show.
@@ -121,12 +138,40 @@ def _write_plaintext(keys: dict[str, str]) -> None:
     write_atomic(path, header + tomli_w.dumps({"keys": keys}), mode=0o600)
 
 
-def resolve_api_key(profile_name: str) -> ResolvedKey:
-    """Find the key for `profile_name`: environment variable, then keyring, then the plain-text
-    file. Raises `CredentialsError` with a message saying how to provide one."""
+def _comparable(host: str) -> str:
+    try:
+        return normalise_host(host)
+    except ConfigError:
+        return host  # not a host at all, so it matches no saved one
+
+
+def resolve_api_key(profile: Profile) -> ResolvedKey:
+    """Find the key to send to `profile.host`: the environment variable, else the key stored
+    (keyring, then the plain-text file) for the saved profile of that name, but only when that
+    profile was saved for this same host. Raises `CredentialsError` saying how to provide one.
+
+    Flags and POSTHOG_HOST can point a profile elsewhere for one run; the stored key was checked
+    with, and belongs to, the saved host alone, so it must not travel to another one.
+    """
     env_key = os.environ.get(ENV_VAR, "").strip()
     if env_key:
         return _found(env_key, ENV_SOURCE)
+
+    profile_name = profile.name
+    try:
+        saved = load_config().profiles.get(profile_name)
+    except ConfigError as exc:
+        raise CredentialsError(str(exc)) from None
+    if saved is None:
+        raise CredentialsError(
+            f"No API key for {profile.host}: export {ENV_VAR}=phx_..., or save a profile with "
+            f"its key: hogtui auth login --profile {profile_name}"
+        )
+    if saved.host != _comparable(profile.host):
+        raise CredentialsError(
+            f"The key saved for profile {profile_name!r} belongs to {saved.host}, not "
+            f"{profile.host}; set {ENV_VAR} to use another host."
+        )
 
     keyring_problem: KeyringUnavailableError | None = None
     try:
@@ -181,14 +226,17 @@ def _keyring_delete(profile_name: str) -> bool:
     except keyring.errors.PasswordDeleteError:
         return False
     except Exception as exc:
+        if _no_keyring_at_all(exc):
+            return False  # with no keyring here, nothing can have been stored in one
         raise _keyring_unavailable(exc) from None
     return True
 
 
 def delete_api_key(profile_name: str) -> list[str]:
     """Remove the stored key of `profile_name` from the keyring and the plain-text file.
-    Returns where it was removed from; raises `KeyringUnavailableError` only when the keyring
-    could not be reached and nothing else was removed either."""
+    Returns where it was removed from (empty when nothing was stored, also when this machine has
+    no keyring at all); raises `KeyringUnavailableError` only when a keyring exists but refused
+    and nothing else was removed either."""
     removed: list[str] = []
     keyring_problem: KeyringUnavailableError | None = None
     try:

@@ -1,8 +1,11 @@
 """A Session bundles what the screens work with: the profile, one API client and the draft store.
-Built once by `__main__` (or by the first-run screen) and owned by the app, which closes it."""
+Built once by `__main__` (or by the first-run screen) and owned by the app, which closes it.
+`login` is the one way a profile and its key get saved, for `hogtui auth login` and first run."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +22,16 @@ from tui.api.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from tui.config import Profile, data_dir
+from tui.config import (
+    CURRENT_PROJECT,
+    ConfigError,
+    Profile,
+    ProjectId,
+    data_dir,
+    load_config,
+    save_profile,
+)
+from tui.credentials import CredentialsError, delete_api_key, store_api_key
 from tui.drafts import DraftStore
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -47,12 +59,28 @@ class AccessCheckError(Exception):
     """The server refused (or could not be asked about) a host/project/key; worded for a person."""
 
 
+class LoginError(Exception):
+    """The server accepted the key, but the profile could not be saved; nothing was kept."""
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """A login whose profile (as saved: `@current` replaced by its number) is saved.
+    `key_problem` says why the key could not be kept (no usable keyring, say): then
+    `key_location` is None and the key lives only in the caller."""
+
+    profile: Profile
+    config_path: Path
+    key_location: str | None
+    key_problem: CredentialsError | None = None
+
+
 def drafts_dir(profile: Profile, *, demo: bool = False) -> Path:
     """Drafts are kept per host and project: insight ids only mean something within a project."""
     if demo:
         return data_dir() / "drafts" / "demo"
     netloc = urlsplit(profile.host).netloc or profile.host
-    return data_dir() / "drafts" / f"{_UNSAFE.sub('_', netloc)}-{profile.project_id}"
+    return data_dir() / "drafts" / _UNSAFE.sub("_", f"{netloc}-{profile.project_id}")
 
 
 def build_session(
@@ -72,8 +100,18 @@ def build_session(
 def describe_access_error(exc: ApiError, profile: Profile) -> str:
     """Say in words why the server refused the credentials of `profile` (the error's own message
     already says what to do; this names which of the three things was wrong)."""
+    # The client's own advice for a 401 points at `hogtui auth status`, which makes no sense
+    # while logging in; say what to look at instead.
+    if isinstance(exc, AuthenticationError) and exc.code == "not_authenticated":
+        return (
+            f"No API key reached {profile.host} (401): a proxy on the way may drop the "
+            "Authorization header."
+        )
     if isinstance(exc, AuthenticationError):
-        return f"Wrong API key. {exc}"
+        return (
+            "Wrong API key: the server rejected it (401). Check that it was copied whole and is "
+            "a personal API key (phx_…)."
+        )
     if isinstance(exc, PermissionDeniedError):
         return f"Missing permission. {exc}"
     if isinstance(exc, NotFoundError):
@@ -85,8 +123,9 @@ def describe_access_error(exc: ApiError, profile: Profile) -> str:
 
 async def check_access(
     profile: Profile, api_key: str, *, transport: httpx.AsyncBaseTransport | None = None
-) -> None:
-    """Ask the server whether `api_key` may list insights of `profile`'s project.
+) -> ProjectId:
+    """Ask the server whether `api_key` may list insights of `profile`'s project. Returns the
+    project id, `@current` resolved to its number when the server tells it.
     Raises `AccessCheckError` with the reason in words."""
     # Shorter waits than the app's: a person is waiting at a prompt, and a wrong host should
     # say so in seconds rather than after the client's full retry budget.
@@ -102,3 +141,49 @@ async def check_access(
             await api.check_access()
         except ApiError as exc:
             raise AccessCheckError(describe_access_error(exc, profile)) from None
+        return api.project_id if isinstance(api.project_id, int) else profile.project_id
+
+
+async def login(
+    profile: Profile,
+    api_key: str,
+    *,
+    plaintext: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> LoginResult:
+    """Check `profile` and `api_key` with the server, then save the profile, then keep the key
+    (keyring, or the 0600 file when `plaintext`).
+
+    Raises `AccessCheckError` when the server says no and `LoginError` when the profile cannot be
+    saved; either way nothing is kept. A key that cannot be kept is reported in the result.
+    The file and keyring work runs in a thread: a keyring may wait on an unlock prompt.
+    """
+    project_id = await check_access(profile, api_key, transport=transport)
+    if profile.project_id == CURRENT_PROJECT:
+        # Kept by number: `@current` follows whichever project was last opened in a browser.
+        profile = dataclasses.replace(profile, project_id=project_id)
+    path = await asyncio.to_thread(_save_login_profile, profile)
+    try:
+        where = await asyncio.to_thread(store_api_key, profile.name, api_key, plaintext=plaintext)
+    except CredentialsError as exc:
+        return LoginResult(profile, path, None, exc)
+    return LoginResult(profile, path, where)
+
+
+def _save_login_profile(profile: Profile) -> Path:
+    try:
+        previous = load_config().profiles.get(profile.name)
+        if previous is None or previous.host != profile.host:
+            # A key kept under this name belongs to another host; should the new key fail to be
+            # stored, the old one must not stay behind to be sent to the new host.
+            delete_api_key(profile.name)
+        return save_profile(profile)
+    except CredentialsError as exc:
+        raise LoginError(
+            "The server accepted the key, but nothing was saved: the key kept for profile "
+            f"{profile.name!r} (for another host) could not be removed. {exc}"
+        ) from None
+    except (ConfigError, OSError) as exc:
+        raise LoginError(
+            f"The server accepted the key, but the profile could not be saved: {exc}"
+        ) from None

@@ -27,11 +27,9 @@ from tui.config import (
     Profile,
     check_host,
     parse_project_id,
-    save_profile,
 )
-from tui.credentials import ENV_VAR, CredentialsError, KeyringUnavailableError, check_key_shape
-from tui.credentials import store_api_key as keep_api_key
-from tui.session import AccessCheckError, Session, build_session, check_access
+from tui.credentials import ENV_VAR, CredentialsError, check_key_shape
+from tui.session import AccessCheckError, LoginError, Session, build_session, login
 from tui.widgets.safe_text import clean
 from tui.wording import error_text
 
@@ -198,33 +196,26 @@ class FirstRunScreen(Screen[None]):
 
     async def _check_and_save(self, profile: Profile, key: str) -> None:
         try:
-            await check_access(profile, key, transport=self._config.transport)
+            result = await login(profile, key, transport=self._config.transport)
         except AccessCheckError as error:
             self._say(clean(str(error)))
             return
-        finally:
-            self.query_one("#connect", Button).disabled = False
-        try:
-            save_profile(profile)
-        except (ConfigError, OSError) as error:
-            self._say(f"The server accepted the key, but the profile could not be saved: {error}")
+        except LoginError as error:
+            self._say(clean(str(error)))
             self._offer_session_only(profile, key)
             return
-        try:
-            keep_api_key(profile.name, key)
-        except KeyringUnavailableError as error:
+        finally:
+            self.query_one("#connect", Button).disabled = False
+        if result.key_problem is not None:
             self._say(
-                f"The profile was saved, but not the API key: {error}\n"
+                f"The profile was saved, but not the API key: {clean(str(result.key_problem))}\n"
                 "You can continue for this session only: the key is kept in memory until you "
                 f"quit, and next time hogtui needs {ENV_VAR} (or the key in a file).",
                 kind="warning",
             )
-            self._offer_session_only(profile, key)
+            self._offer_session_only(result.profile, key)
             return
-        except CredentialsError as error:
-            self._say(str(error))
-            return
-        self._finish(profile, key)
+        self._finish(result.profile, key)
 
     def _offer_session_only(self, profile: Profile, key: str) -> None:
         self._checked = (profile, key)
