@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 
 def relative_time(moment: datetime | None, now: datetime | None = None) -> str:
@@ -28,3 +29,19 @@ def relative_time(moment: datetime | None, now: datetime | None = None) -> str:
             return f"in {amount} {unit}" if future else f"{amount} {unit} ago"
     amount = max(1, round(seconds / (86400 * 365)))
     return f"in {amount} y" if future else f"{amount} y ago"
+
+
+def as_utc(moment: datetime) -> datetime:
+    """`moment` with a timezone: a naive time from the API is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def parse_iso(value: Any) -> datetime | None:
+    """An ISO 8601 string (as the API and our own files write them) as an aware datetime, or
+    None for anything that is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        return None

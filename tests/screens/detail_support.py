@@ -3,13 +3,18 @@ its workers, read what the sandbox was sent and what the user was told."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from typing import Any
 
 from support import until
+from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.screen import Screen
+from textual.widgets import Input, Static
 
+from tui.api import InsightsAPI
 from tui.app import HogApp
 from tui.screens.insight_detail import InsightDetailScreen
 from tui.screens.insight_list import InsightListScreen
@@ -45,7 +50,7 @@ async def open_detail(
     screen = InsightDetailScreen(insight_id)
     await app.push_screen(screen, dismissed.append if dismissed is not None else None)
     if insight_id is not None:
-        await until(pilot, lambda: screen._base is not None and screen._has_results)
+        await until(pilot, lambda: screen.loaded)
     await pilot.pause()
     return screen
 
@@ -70,3 +75,58 @@ def query_text(screen: InsightDetailScreen) -> str:
 
 def as_json(value: Any) -> Any:
     return json.loads(json.dumps(value))
+
+
+async def burst(pilot: Pilot[Any], *keys: str) -> None:
+    """Press `keys` the way a fast typist (or a paste) does: all queued at once, with no pause
+    for the app to catch up in between, then wait until it has."""
+    app = pilot.app
+    for key in keys:
+        char = key if len(key) == 1 else None
+        app.post_message(events.Key(key, char))
+    await pilot.pause()
+
+
+def shown_text(screen: Screen[Any]) -> str:
+    """Every line of text the Static widgets of `screen` show (a dialog's words)."""
+    return "\n".join(str(widget.render()) for widget in screen.query(Static))
+
+
+async def until_dialog(pilot: Pilot[Any], under: Screen[Any]) -> Screen[Any]:
+    """Wait until a dialog opens on top of `under`; return it."""
+    app = pilot.app
+    await until(pilot, lambda: app.screen is not under and app.screen.is_modal)
+    await pilot.pause()
+    return app.screen
+
+
+def live_app(live_sandbox: Any, data_dir: Any) -> HogApp:
+    """An app on the sandbox served over a real socket (where a request really takes time, and
+    stopping the server really refuses connections)."""
+    from tui.config import Profile
+    from tui.drafts import DraftStore
+    from tui.sandbox import DEFAULT_PROJECT_ID, DEMO_API_KEY
+    from tui.session import Session
+
+    session = Session(
+        profile=Profile(name="test", host=live_sandbox.url, project_id=DEFAULT_PROJECT_ID),
+        api=InsightsAPI(live_sandbox.url, DEFAULT_PROJECT_ID, DEMO_API_KEY),
+        drafts=DraftStore(data_dir / "drafts"),
+    )
+    return HogApp(session=session)
+
+
+def screen_text(app: HogApp) -> str:
+    """What the terminal shows right now, as plain text (read from a screenshot)."""
+    svg = app.export_screenshot()
+    lines = re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)
+    return html.unescape("".join(lines)).replace("\xa0", " ")
+
+
+def polled_query_ids(state: Any) -> list[str]:
+    """The ids of the calculations the client has asked the sandbox about (GET /query/<id>/)."""
+    return [
+        path.rstrip("/").rsplit("/", 1)[-1]
+        for method, path, _query, _body in state.requests
+        if method == "GET" and re.search(r"/query/[^/]+/?$", path)
+    ]

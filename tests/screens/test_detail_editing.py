@@ -6,12 +6,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from detail_support import first_insight, open_detail, query_text, type_into, writes
+import pytest
+from detail_support import (
+    first_insight,
+    live_app,
+    open_detail,
+    query_text,
+    screen_text,
+    shown_text,
+    type_into,
+    until_dialog,
+    writes,
+)
 from support import make_api, notifications, until
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from tui.drafts import DraftStore
+from tui.screens import insight_detail
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.conflict import ConflictScreen
 from tui.screens.insight_detail import NEW_INSIGHT_QUERY, InsightDetailScreen
@@ -90,10 +102,14 @@ async def test_invalid_json_blocks_saving_and_keeps_the_text(make_hog_app: Any, 
         assert editor.has_class("-invalid")
         problem = str(screen.query_one("#query-problem").render())
         assert "Line 2, column 1" in problem
-        assert screen.check_action("save", ()) is None
 
-        await pilot.press("ctrl+s")
-        await pilot.pause(0.2)
+        screen.query_one("#detail-tabs Tabs").focus()
+        await pilot.press("1", "ctrl+s")  # from another tab: it says why, and shows where
+        await until(pilot, lambda: any("Fix the query first" in n for n in notifications(app)))
+        [told] = [n for n in notifications(app) if "Fix the query first" in n]
+        assert told.startswith("Fix the query first: line 2, column 1: Expecting")
+        assert screen.query_one("#detail-tabs").active == "tab-query"
+        assert screen.focused is area and area.cursor_location == (1, 0)
 
         assert patches(sandbox_state, insight["id"]) == []
         assert query_text(screen) == broken
@@ -126,7 +142,9 @@ async def test_failed_save_keeps_the_draft_and_a_restart_offers_it(
         await type_into(pilot, "#name", "Kept")
         await pilot.press("ctrl+s")
         await until(pilot, lambda: any("insight:write" in n for n in notifications(app)))
-        # The failure is told in words and the typing is still there.
+        # The failure is told in words (one full stop at a time) and the typing is still there.
+        [failure] = [n for n in notifications(app) if "insight:write" in n]
+        assert ".." not in failure and failure.endswith("(also as a draft on this computer).")
         assert screen.query_one("#name", Input).value == "Kept"
         assert screen.has_class("-dirty")
     assert sandbox_state.insights[insight["id"]]["name"] == original_name
@@ -136,10 +154,9 @@ async def test_failed_save_keeps_the_draft_and_a_restart_offers_it(
         await until(pilot, lambda: isinstance(again.screen, InsightListScreen))
         screen = InsightDetailScreen(insight["id"])
         await again.push_screen(screen)
-        await until(pilot, lambda: isinstance(again.screen, ConfirmScreen))
-        message = str(again.screen.query_one("#confirm-message").render())
-        assert "Restore unsaved draft" in message
-        await pilot.press("y")
+        dialog = await until_dialog(pilot, screen)
+        assert "was not saved. It changes: name." in shown_text(dialog)
+        await pilot.press("enter")
         await until(pilot, lambda: again.screen is screen)
         assert screen.query_one("#name", Input).value == "Kept"
         assert screen.has_class("-dirty")
@@ -152,25 +169,6 @@ async def test_failed_save_keeps_the_draft_and_a_restart_offers_it(
     assert sandbox_state.insights[insight["id"]]["name"] == "Kept"
     drafts = DraftStore(again.session.drafts.directory)
     assert drafts.load(f"insight-{insight['id']}") is None
-
-
-async def test_declining_the_draft_discards_it(make_hog_app: Any, sandbox_state: Any):
-    insight = first_insight(sandbox_state, "TrendsQuery", cached=True)
-    app = make_hog_app()
-    app.session.drafts.save(
-        f"insight-{insight['id']}",
-        {"version": 1, "saved_at": "2026-01-15T10:00:00+00:00", "edits": {"name": "Old idea"}},
-    )
-    async with app.run_test(size=(120, 36)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, InsightListScreen))
-        screen = InsightDetailScreen(insight["id"])
-        await app.push_screen(screen)
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("n")
-        await until(pilot, lambda: "Draft discarded." in notifications(app))
-        assert screen.query_one("#name", Input).value == insight["name"]
-        assert not screen.has_class("-dirty")
-    assert app.session.drafts.load(f"insight-{insight['id']}") is None
 
 
 async def test_corrupt_draft_is_reported_not_crashed_on(make_hog_app: Any, sandbox_state: Any):
@@ -253,10 +251,11 @@ async def test_conflict_reload_shows_theirs_then_offers_our_draft(
         screen = await open_detail(pilot, insight["id"])
         await save_into_conflict(pilot, sandbox_app, insight["id"], name="Theirs", tags=["theirs"])
         await pilot.press("r")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await until(pilot, lambda: not isinstance(app.screen, ConflictScreen))
+        await until_dialog(pilot, screen)
         # Underneath, the server's version is loaded.
         assert screen.query_one("#tags", Input).value == "theirs"
-        await pilot.press("y")
+        await pilot.press("enter")  # restore is the default
         await until(pilot, lambda: app.screen is screen)
         assert screen.query_one("#name", Input).value == "Mine"
         assert screen.query_one("#tags", Input).value == "theirs"
@@ -302,7 +301,7 @@ async def test_leaving_with_unsaved_changes_asks_and_keeps_the_draft(
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_detail(pilot, insight["id"], results)
         await type_into(pilot, "#name", "Later")
-        await pilot.press("escape")
+        await pilot.press("escape", "escape")  # out of the name, then back
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("n")  # stay
         await until(pilot, lambda: app.screen is screen)
@@ -327,7 +326,7 @@ async def test_dismisses_with_the_saved_insight(make_hog_app: Any, sandbox_state
         await type_into(pilot, "#name", "Saved")
         await pilot.press("ctrl+s")
         await until(pilot, lambda: not screen.has_class("-dirty"))
-        await pilot.press("escape")
+        await pilot.press("escape", "escape")
         await until(pilot, lambda: results)
 
     [saved] = results
@@ -379,7 +378,7 @@ async def test_markup_in_server_text_shows_literally(
         assert screen.query_one("#tags", Input).value == "[i]tag[/i]"
         assert screen.query_one("#description", TextArea).text == "[b]d[/b]"
         assert not screen.has_class("-dirty")  # cleaning the escape code is not an edit
-        shown = "\n".join(strip.text for strip in screen._compositor.render_strips())
+        shown = screen_text(app)
         assert "[bold red]Boom[/]" in shown
         assert "\x1b" not in shown
 
@@ -411,3 +410,43 @@ async def test_y_copies_the_link_and_the_palette_copies_the_query(
         ]
         copy_query.callback()
         assert json.loads(app.clipboard) == insight["query"]
+
+
+async def test_ctrl_s_twice_at_once_creates_one_insight(live_sandbox: Any, isolated_dirs: Any):
+    app = live_app(live_sandbox, isolated_dirs["data"])
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_detail(pilot, None)
+        await type_into(pilot, "#name", "Once")
+        # Two presses handled back to back, before the first save's worker has begun.
+        screen.action_save()
+        screen.action_save()
+        await until(pilot, lambda: screen.insight_id is not None)
+        await until(pilot, lambda: not screen.query_one(InsightHeader).has_class("-saving"))
+        await pilot.pause(0.2)
+        told = notifications(app)
+    created = [body for path, body in writes(live_sandbox.state, "POST") if body and "name" in body]
+    assert [body["name"] for body in created] == ["Once"]
+    assert "Already saving…" in told
+
+
+async def test_saving_with_the_server_gone_says_so_at_once_and_keeps_the_edits(
+    live_sandbox: Any, isolated_dirs: Any, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(insight_detail, "SAVE_CHECK_SECONDS", 1.0)
+    app = live_app(live_sandbox, isolated_dirs["data"])
+    insight = first_insight(live_sandbox.state, "TrendsQuery", cached=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_detail(pilot, insight["id"])
+        await type_into(pilot, "#name", "Offline")
+        live_sandbox.stop()
+        await pilot.press("ctrl+s")
+        header = screen.query_one(InsightHeader)
+        assert header.has_class("-saving")  # shown from the key press on
+        assert "saving…" in shown_text(screen)
+        await until(pilot, lambda: any("Not saved" in n for n in notifications(app)))
+        [failure] = [n for n in notifications(app) if "Not saved" in n]
+        assert "did not answer within 1 s" in failure
+        assert not header.has_class("-saving")
+        assert screen.query_one("#name", Input).value == "Offline"
+    draft = app.session.drafts.load(f"insight-{insight['id']}")
+    assert draft is not None and draft["edits"] == {"name": "Offline"}

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tui.api.models import Insight, InsightKind
+from tui.timefmt import parse_iso
 from tui.widgets.insight_header import cache_words, parse_tags
 from tui.widgets.query_editor import parse_query
 from tui.widgets.result_cells import cell, format_compact
@@ -83,6 +84,12 @@ def test_a_blank_query_is_fine_for_a_legacy_insight() -> None:
         (InsightKind.LIFECYCLE, [{"data": [1], "labels": ["a"], "status": "new"}], None, "trends"),
         (InsightKind.FUNNELS, [{"name": "a", "count": 3}], None, "funnel"),
         (InsightKind.FUNNELS, [{"data": [1.5], "days": ["2026-01-01"]}], None, "trends"),
+        (
+            InsightKind.FUNNELS,
+            {"bins": [[60, 3], [120, 1]], "average_conversion_time": 80},
+            None,
+            "funnel",
+        ),
         (InsightKind.RETENTION, [{"values": [{"count": 3}]}], None, "retention"),
         (InsightKind.SQL, [[1, "a"]], ["n", "s"], "table"),
         (InsightKind.PATHS, [{"source": "1_/", "target": "2_/x", "value": 3}], None, "json"),
@@ -101,3 +108,11 @@ def test_cells_are_literal_and_numbers_grouped() -> None:
     assert cell(None).plain == "—"
     assert cell({"a": [1]}).plain == '{"a": [1]}'
     assert [format_compact(v) for v in (950, 75834, 2_400_000)] == ["950", "75.8k", "2.4M"]
+
+
+def test_iso_times_from_drafts_and_the_api_parse_to_utc() -> None:
+    assert parse_iso("2026-01-15T12:00:00+00:00") == NOW
+    assert parse_iso("2026-01-15T12:00:00") == NOW  # naive: the API means UTC
+    assert parse_iso("2026-01-15T13:00:00+01:00") == NOW
+    assert parse_iso("yesterday") is None
+    assert parse_iso(None) is None

@@ -1,5 +1,6 @@
-"""How the insight editor looks (SVG): the tabs of a trends insight, a funnel, a retention and a
-SQL insight's results, a cache miss, an invalid query and the new-insight editor.
+"""How the insight editor looks (SVG): the tabs of a trends insight, a funnel (steps, and time to
+convert), a retention and a SQL insight's results, a cache miss, an invalid query, the
+new-insight editor and the "Unsaved draft" dialog.
 
 The sandbox's day labels are pinned by `today`; its other times are seeded relative to its own
 creation, so "cached 4 d ago" reads the same on every run.
@@ -39,6 +40,20 @@ async def settle(pilot: Pilot[Any]) -> None:
         await pilot.pause()
 
 
+def time_to_convert_id(state: Any) -> int:
+    """The first seeded funnel drawn as time to convert, with a cached result."""
+    for insight in sorted(state.insights.values(), key=lambda i: i["id"]):
+        source = (insight.get("query") or {}).get("source") or {}
+        viz = (source.get("funnelsFilter") or {}).get("funnelVizType")
+        if (
+            viz == "time_to_convert"
+            and state.last_refresh(insight, None)
+            and not insight["deleted"]
+        ):
+            return int(insight["id"])
+    raise LookupError("time_to_convert")
+
+
 def insight_id(state: Any, query_kind: str, *, cached: bool = True) -> int:
     """The first seeded insight of a kind, with or without a cached result."""
     for insight in sorted(state.insights.values(), key=lambda i: i["id"]):
@@ -63,7 +78,7 @@ def opened(
         screen = InsightDetailScreen(which)
         await app.push_screen(screen)
         await settle(pilot)
-        assert which is None or screen._has_results
+        assert which is None or screen.loaded
         screen.query_one("#detail-tabs").active = tab  # type: ignore[attr-defined]
         await pilot.pause()
         if then is not None:
@@ -139,3 +154,34 @@ def test_detail_new_insight(snap_compare: Any, make_hog_app: Any) -> None:
     assert snap_compare(
         make_hog_app(), terminal_size=SIZE, run_before=opened(None, tab="tab-query", then=name_it)
     )
+
+
+def test_detail_funnel_time_to_convert(
+    snap_compare: Any, make_hog_app: Any, sandbox_state: Any
+) -> None:
+    which = time_to_convert_id(sandbox_state)
+    assert snap_compare(make_hog_app(), terminal_size=SIZE, run_before=opened(which))
+
+
+def test_detail_draft_dialog(snap_compare: Any, make_hog_app: Any, sandbox_state: Any) -> None:
+    which = insight_id(sandbox_state, "TrendsQuery")
+    app = make_hog_app()
+    three_minutes_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=3)
+    app.session.drafts.save(
+        f"insight-{which}",
+        {
+            "version": 2,
+            "saved_at": three_minutes_ago.isoformat(),
+            "edits": {"name": "Weekly [b]actives[/b]", "tags": ["kpi"], "favorited": True},
+            "based_on": {"name": "Before", "tags": ["kpi", "growth"], "favorited": False},
+        },
+    )
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        screen = InsightDetailScreen(which)
+        await app.push_screen(screen)
+        await settle(pilot)
+        assert app.screen is not screen and app.screen.is_modal
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -7,6 +7,8 @@ saving only what changed (with a conflict check), and drafts kept on disk as the
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,10 +16,12 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar, cast
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import Screen
@@ -28,13 +32,13 @@ from textual.worker import Worker, WorkerState
 from tui.api import InsightsAPI, RefreshJob, RefreshMode, RefreshState, RefreshUpdate
 from tui.api.errors import ApiError, NotFoundError
 from tui.api.models import Insight
-from tui.drafts import CorruptDraftError, DraftStore, draft_key
+from tui.drafts import CorruptDraftError, DraftStore, DraftWriter, draft_key
 from tui.screens.confirm import ConfirmScreen
-from tui.screens.conflict import ConflictScreen
+from tui.screens.conflict import ConflictScreen, DraftChoice, DraftScreen
 from tui.session import HasSession
-from tui.timefmt import relative_time
+from tui.timefmt import parse_iso, relative_time
 from tui.widgets.insight_header import InsightHeader, format_tags, parse_tags
-from tui.widgets.query_editor import QueryEditor, format_query
+from tui.widgets.query_editor import QueryEditor, QueryProblem, format_query
 from tui.widgets.refresh_meter import RefreshMeter
 from tui.widgets.results_view import ResultsView
 from tui.widgets.safe_text import clean, clean_multiline, safe_text
@@ -55,7 +59,23 @@ NEW_INSIGHT_QUERY: dict[str, Any] = {
 
 #: Drafts are written at most this long after a change (a burst of typing is one write).
 DRAFT_DELAY = 0.4
-_DRAFT_VERSION = 1
+#: How long the check for a newer server version before a save may take. The client's own
+#: retries would try for half a minute on a dead connection, with nothing to show for it.
+SAVE_CHECK_SECONDS = 10.0
+#: 2 added "based_on": the server's value of each edited field when the edit began.
+_DRAFT_VERSION = 2
+#: PostHog's PrivilegeLevel.CAN_EDIT (`effective_privilege_level` on older servers).
+_CAN_EDIT = 37
+#: How the draft dialog names each field.
+_FIELD_WORDS = {
+    "name": "name",
+    "description": "description",
+    "tags": "tags",
+    "favorited": "favourite",
+    "query_text": "query",
+}
+#: Longest value the draft dialog quotes before cutting it short.
+_PREVIEW_CHARS = 32
 _ACCESS_WORDS = {
     "none": "no access",
     "viewer": "you can view it",
@@ -65,7 +85,7 @@ _ACCESS_WORDS = {
 
 
 def _now() -> datetime:
-    """The clock for relative times; tests pin it so snapshots do not drift."""
+    """The clock the editor words its relative times ("cached 3 h ago") against."""
     return datetime.now(UTC)
 
 
@@ -151,19 +171,42 @@ class Fields:
             query_text=format_query(insight.query) if insight.query is not None else "",
         )
 
+    def draft_value(self, field: str) -> Any:
+        """One field as a draft file stores it (JSON: tags as a list)."""
+        return list(self.tags) if field == "tags" else getattr(self, field)
+
+    def with_edits(self, edits: dict[str, Any]) -> Fields:
+        """These fields with a draft's `edits` on top."""
+        tags = edits.get("tags")
+        return Fields(
+            name=str(edits.get("name", self.name)),
+            description=str(edits.get("description", self.description)),
+            tags=tuple(str(t) for t in tags) if isinstance(tags, list) else self.tags,
+            favorited=bool(edits.get("favorited", self.favorited)),
+            query_text=str(edits.get("query_text", self.query_text)),
+        )
+
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def _parse_iso(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def _mapping(value: Any) -> dict[str, Any]:
+    """`value` when a draft file holds an object there, else empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def _preview(field: str, value: Any) -> str:
+    """A short field's value, quoted for the draft dialog."""
+    if field == "favorited":
+        return "yes" if value else "no"
+    if field == "tags":
+        text = format_tags([clean(str(tag)) for tag in value]) if isinstance(value, list) else ""
+        return text or "none"
+    text = clean(str(value))
+    if len(text) > _PREVIEW_CHARS:
+        text = text[: _PREVIEW_CHARS - 1] + "…"
+    return f"“{text}”"
 
 
 class InsightDetailScreen(Screen[Insight | None]):
@@ -172,6 +215,8 @@ class InsightDetailScreen(Screen[Insight | None]):
     Dismisses with the newest copy of the insight the server gave while the screen was open
     (after a save, create or refresh), or None when nothing changed.
     """
+
+    HELP_TITLE = "Insight editor"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="insight.save", tooltip="Save changes to PostHog"),
@@ -198,7 +243,35 @@ class InsightDetailScreen(Screen[Insight | None]):
             priority=True,
             tooltip="Stop the running calculation, on the server too",
         ),
-        Binding("escape,q", "back", "Back", id="insight.back", tooltip="Back to the list"),
+        Binding(
+            "escape,q",
+            "back",
+            "Back",
+            id="insight.back",
+            tooltip="Back to the list (esc in a field first leaves the field)",
+        ),
+        Binding(
+            "e",
+            "edit('#name')",
+            "Name",
+            id="insight.edit_name",
+            tooltip="Edit the name (esc leaves the field)",
+        ),
+        Binding(
+            "t",
+            "edit('#tags')",
+            "Tags",
+            id="insight.edit_tags",
+            tooltip="Edit the tags, separated by commas (esc leaves the field)",
+        ),
+        Binding(
+            "D",
+            "edit('#description')",
+            "Description",
+            id="insight.edit_description",
+            show=False,
+            tooltip="Edit the description, on the Info tab (esc leaves it)",
+        ),
         Binding(
             "f",
             "toggle_favourite",
@@ -227,7 +300,7 @@ class InsightDetailScreen(Screen[Insight | None]):
             "Query",
             id="insight.tab_query",
             show=False,
-            tooltip="Show the Query tab",
+            tooltip="Show the Query tab and edit the query (esc leaves the editor)",
         ),
         Binding(
             "3",
@@ -250,17 +323,34 @@ class InsightDetailScreen(Screen[Insight | None]):
         #: The newest copy from the server, for results and cache state.
         self._latest: Insight | None = self._base
         self._has_results = False
+        #: Why the insight could not be loaded (None: it loaded, or is loading).
+        self._load_failed: str | None = None
         #: What the screen dismisses with: set whenever the server hands back a newer insight.
         self._changed: Insight | None = None
         self._favourite = self._base_fields.favorited
+        #: False until an earlier draft has been offered and answered: writing before that
+        #: would replace it.
         self._drafts_ready = False
         self._draft_timer: Timer | None = None
+        self._draft_writer: DraftWriter | None = None
+        #: A draft the user put off ("Not now"): it stays on disk, under any new typing.
+        self._kept: dict[str, Any] | None = None
+        #: The edits the draft file holds as far as this screen knows (skips rewriting them).
+        self._draft_on_disk: dict[str, Any] | None = None
         #: The edits when the fields last changed (what a draft holds once the widgets are gone).
         self._edits_seen: dict[str, Any] = {}
         self._marked: tuple[bool, bool] | None = None  # (dirty, invalid) as last shown
         self._draft_error_shown = False
         self._job: RefreshJob | None = None
+        self._refresh_mode = RefreshMode.ASYNC
+        #: `last_refresh` when the running refresh began: unchanged after it means "still fresh".
+        self._refreshed_from: datetime | None = None
         self._saving = False
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the full insight has arrived from the server (always False for a new one)."""
+        return self._has_results
 
     # -- building -----------------------------------------------------------------------------
 
@@ -280,7 +370,7 @@ class InsightDetailScreen(Screen[Insight | None]):
                     self._base_fields.description,
                     soft_wrap=True,
                     id="description",
-                    tooltip="The insight's description (ctrl+s saves)",
+                    tooltip="The insight's description (ctrl+s saves, esc leaves it)",
                 )
                 yield Static(id="info-facts", markup=False)
                 yield Label("Sharing")
@@ -298,6 +388,12 @@ class InsightDetailScreen(Screen[Insight | None]):
         return cast(HasSession, self.app).session.drafts
 
     @property
+    def _writer(self) -> DraftWriter:
+        if self._draft_writer is None:
+            self._draft_writer = DraftWriter(self._drafts, on_error=self._draft_write_failed)
+        return self._draft_writer
+
+    @property
     def _draft_key(self) -> str:
         return draft_key(self.insight_id)
 
@@ -311,8 +407,10 @@ class InsightDetailScreen(Screen[Insight | None]):
         if self.insight_id is None:
             self.query_one(ResultsView).show_unsaved()
             self.query_one("#info-sharing", Static).update("Not shared: the insight is not saved")
-            self.query_one("#name", Input).focus()
-            self._offer_draft()
+            # Ask about an earlier draft before any field has focus, so quick typing cannot
+            # land in a field that restoring would then overwrite.
+            if not self._offer_draft():
+                self.query_one("#name", Input).focus()
             return
         self.query_one(ResultsView).loading = True
         if self._base is not None:
@@ -335,16 +433,18 @@ class InsightDetailScreen(Screen[Insight | None]):
         try:
             insight = await self._api.get_insight(self.insight_id)
         except ApiError as error:
-            self.query_one(ResultsView).loading = False
             if isinstance(error, NotFoundError):
                 words = "This insight does not exist (any more): it may have been deleted."
             else:
                 words = f"Could not load the insight: {error}"
-            self.query_one(ResultsView).show_problem(words)
+            self._load_failed = words
+            results = self.query_one(ResultsView)
+            results.loading = False
+            results.show_problem(f"{words}\nPress r to try again.", button="Try again (r)")
+            self._show_facts()
             self.notify(words, severity="error", markup=False)
-            if first:
-                self.query_one(InsightHeader).show_cache("not loaded — press r to try again")
             return
+        self._load_failed = None
         # Typing may have started on the list's copy: keep it rather than overwrite it.
         keep_typing = bool(self._edits())
         self._take_server_version(insight, fill=not keep_typing)
@@ -396,8 +496,10 @@ class InsightDetailScreen(Screen[Insight | None]):
         now = _now()
         insight = self._latest
         header = self.query_one(InsightHeader)
-        header.show(insight, now)
-        if insight is not None and not self._has_results:
+        header.show(insight, now, self.insight_id)
+        if self._load_failed is not None:
+            header.show_cache("not loaded — press r to try again")
+        elif self.insight_id is not None and not self._has_results:
             header.show_cache("loading…")
         self.query_one("#info-facts", Static).update(
             safe_text(self._facts(insight, now), multiline=True)
@@ -409,6 +511,8 @@ class InsightDetailScreen(Screen[Insight | None]):
 
     def _facts(self, insight: Insight | None, now: datetime) -> str:
         if insight is None:
+            if self.insight_id is not None:
+                return "Dashboards: not loaded yet"
             return "Dashboards: none yet\nAccess: you are creating it"
         dashboards = sorted(
             {
@@ -425,7 +529,7 @@ class InsightDetailScreen(Screen[Insight | None]):
         if level:
             lines.append(f"Access: {level} ({_ACCESS_WORDS.get(level, 'as PostHog decides')})")
         elif insight.effective_privilege_level is not None:
-            can_edit = insight.effective_privilege_level >= 37
+            can_edit = insight.effective_privilege_level >= _CAN_EDIT
             lines.append("Access: " + ("you can edit it" if can_edit else "you can only view it"))
         if insight.created_at is not None:
             who = insight.created_by.display_name if insight.created_by else "someone"
@@ -492,13 +596,13 @@ class InsightDetailScreen(Screen[Insight | None]):
         return edits
 
     @property
-    def _query_blocks_saving(self) -> bool:
-        return self.query_one(QueryEditor).problem is not None
+    def _query_problem(self) -> QueryProblem | None:
+        return self.query_one(QueryEditor).problem
 
     def _edits_changed(self) -> None:
         """Something was typed (or filled in): update the marker and schedule a draft write."""
         self._edits_seen = self._edits()
-        dirty, invalid = bool(self._edits_seen), self._query_blocks_saving
+        dirty, invalid = bool(self._edits_seen), self._query_problem is not None
         # Restyling the screen and the footer on every key is what makes typing feel slow:
         # only touch them when the state actually flips.
         if (dirty, invalid) != self._marked:
@@ -517,132 +621,222 @@ class InsightDetailScreen(Screen[Insight | None]):
     def _field_changed(self, event: Message) -> None:
         self._edits_changed()
 
+    def _draft_payload(self, edits: dict[str, Any]) -> dict[str, Any] | None:
+        """The draft file for `edits` (on top of any draft put off for later), or None when
+        there is nothing to keep."""
+        kept = self._kept or {}
+        kept_edits = _mapping(kept.get("edits"))
+        merged = {**kept_edits, **edits}
+        if not merged:
+            return None
+        kept_based_on = _mapping(kept.get("based_on"))
+        based_on = {key: value for key, value in kept_based_on.items() if key in merged}
+        for key in edits:
+            based_on[key] = self._base_fields.draft_value(key)
+        fresh = bool(edits) or not kept
+        base_time = self._base.last_modified_at if self._base is not None else None
+        return {
+            "version": _DRAFT_VERSION,
+            "insight_id": self.insight_id,
+            "saved_at": _iso(_now()) if fresh else kept.get("saved_at"),
+            "base_last_modified_at": (
+                _iso(base_time) if fresh else kept.get("base_last_modified_at")
+            ),
+            "edits": merged,
+            "based_on": based_on,
+        }
+
     def _write_draft(self, *, closing: bool = False) -> None:
         """Keep the edits on disk (or forget the draft once nothing differs from the server).
-        `closing`: the widgets are gone, so write the edits as last seen."""
+        The write happens on a thread; `closing`: the widgets are gone, so take the edits as
+        they were last seen (on_unmount then flushes them)."""
         if self._draft_timer is not None:
             self._draft_timer.stop()
             self._draft_timer = None
         if not self._drafts_ready:
             return
-        edits = self._edits_seen if closing else self._edits()
-        try:
-            if edits:
-                self._drafts.save(
-                    self._draft_key,
-                    {
-                        "version": _DRAFT_VERSION,
-                        "insight_id": self.insight_id,
-                        "saved_at": _iso(_now()),
-                        "base_last_modified_at": _iso(
-                            self._base.last_modified_at if self._base else None
-                        ),
-                        "edits": edits,
-                    },
-                )
+        payload = self._draft_payload(self._edits_seen if closing else self._edits())
+        edits = payload["edits"] if payload is not None else None
+        if edits != self._draft_on_disk:
+            self._draft_on_disk = edits
+            if payload is None:
+                self._writer.clear(self._draft_key)
             else:
-                self._drafts.clear(self._draft_key)
-        except OSError as error:
-            if not self._draft_error_shown:
-                self._draft_error_shown = True
-                self.notify(
-                    f"Could not keep a draft on disk ({error.strerror or error}); "
-                    "save soon to avoid losing edits.",
-                    severity="warning",
-                    markup=False,
-                )
+                self._writer.save(self._draft_key, payload)
 
-    def _offer_draft(self) -> None:
-        """Offer a draft left by an earlier session (or kept through a conflict reload)."""
-        self._drafts_ready = False
-        try:
-            draft = self._drafts.load(self._draft_key)
-        except CorruptDraftError as error:
-            self.notify(str(error), title="Draft", severity="warning", markup=False)
-            draft = None
-        edits = draft.get("edits") if isinstance(draft, dict) else None
-        if not isinstance(edits, dict) or not edits:
-            self._drafts_ready = True
+    def _draft_write_failed(self, error: OSError) -> None:
+        self._draft_on_disk = None  # not on disk after all: try again with the next change
+        if self._draft_error_shown:
             return
-        saved_at = _parse_iso(draft.get("saved_at")) if draft else None
-        when = relative_time(saved_at, _now()) if saved_at else "an earlier session"
-        names = ", ".join(sorted(key.replace("_text", "") for key in edits))
-        drafted_on = _parse_iso(draft.get("base_last_modified_at")) if draft else None
-        current = self._base.last_modified_at if self._base is not None else None
-        changed = ""
-        if drafted_on is not None and current is not None and current > drafted_on:
-            changed = (
-                "\nThe insight has changed on the server since; restoring puts your edits on top."
-            )
+        self._draft_error_shown = True
+        self.notify(
+            f"Could not keep a draft on disk ({error.strerror or error}); "
+            "save soon to avoid losing edits.",
+            severity="warning",
+            markup=False,
+        )
 
-        def answered(restore: bool | None) -> None:
-            if restore:
-                self._restore(edits)
+    def _offer_draft(self, draft: dict[str, Any] | None = None) -> bool:
+        """Offer a draft left by an earlier session (read from disk), or `draft` (kept through
+        a conflict reload). True when a dialog now asks about it."""
+        self._drafts_ready = False
+        if draft is None:
+            try:
+                draft = self._drafts.load(self._draft_key)
+            except CorruptDraftError as error:
+                self.notify(str(error), title="Draft", severity="warning", markup=False)
+                draft = None
+        edits = draft.get("edits") if isinstance(draft, dict) else None
+        if draft is None or not isinstance(edits, dict) or not edits:
+            self._drafts_ready = True
+            return False
+        self._draft_on_disk = edits
+        offered: dict[str, Any] = draft
+
+        def answered(choice: DraftChoice | None) -> None:
+            if choice == "restore":
+                self._kept = None
+                self._restore(edits, self._base_fields)
                 self.notify("Draft restored: review it, then ctrl+s to save.", markup=False)
-            else:
-                self._drafts.clear(self._draft_key)
+            elif choice == "discard":
+                self._kept = None
+                self._draft_on_disk = None
+                self._writer.clear(self._draft_key)
                 self.notify("Draft discarded.", markup=False)
+            else:
+                self._kept = offered
+                self.notify(
+                    "Draft kept on this computer, not applied. Restore it from the palette "
+                    "(insight: restore draft), or the next time you open this insight.",
+                    markup=False,
+                    timeout=8,
+                )
             self._drafts_ready = True
             self._edits_changed()
+            if self.insight_id is None:
+                self.query_one("#name", Input).focus()
 
-        self.app.push_screen(
-            ConfirmScreen(
-                "Unsaved draft",
-                f"Restore unsaved draft from {when}? It changes: {names}.{changed}\n"
-                "Declining discards it.",
-                confirm_label="Restore",
-                cancel_label="Discard",
-            ),
-            answered,
-        )
+        self.app.push_screen(DraftScreen(self._draft_message(draft, edits)), answered)
+        return True
 
-    def _restore(self, edits: dict[str, Any]) -> None:
-        base = self._base_fields
+    def _draft_message(self, draft: dict[str, Any], edits: dict[str, Any]) -> Text:
+        """What the draft dialog says: when the draft is from, what it changes (short fields
+        as current → draft), and whether the server changed those fields since."""
+        saved_at = parse_iso(draft.get("saved_at"))
+        when = relative_time(saved_at, _now()) if saved_at else "an earlier session"
+        fields = [key for key in _FIELD_WORDS if key in edits]
+        names = ", ".join(_FIELD_WORDS[key] for key in fields)
+        lines = [f"A draft from {when} was not saved. It changes: {names}."]
+        for key in fields:
+            if key in ("name", "tags", "favorited"):
+                now_value = self._base_fields.draft_value(key)
+                lines.append(
+                    f"  {_FIELD_WORDS[key]}: {_preview(key, now_value)} → "
+                    f"{_preview(key, edits[key])}"
+                )
+        changed = self._changed_on_server(draft, fields)
+        if changed:
+            lines.append(
+                f"On the server, {changed} changed since the draft was made; "
+                "restoring puts your version on top."
+            )
+        return Text("\n".join(lines))
+
+    def _changed_on_server(self, draft: dict[str, Any], fields: list[str]) -> str:
+        """Which of the draft's fields the server changed since the draft began ("" if none)."""
+        based_on = draft.get("based_on")
+        if isinstance(based_on, dict):
+            moved = [
+                _FIELD_WORDS[key]
+                for key in fields
+                if key in based_on and based_on[key] != self._base_fields.draft_value(key)
+            ]
+            return ", ".join(moved)
+        # A draft from before "based_on" existed: only the insight's timestamp can tell.
+        drafted_on = parse_iso(draft.get("base_last_modified_at"))
+        current = self._base.last_modified_at if self._base is not None else None
+        if drafted_on is not None and current is not None and current > drafted_on:
+            return "the insight"
+        return ""
+
+    def _restore(self, edits: dict[str, Any], onto: Fields) -> None:
+        self._fill(onto.with_edits(edits))
         tags = edits.get("tags")
-        fields = Fields(
-            name=str(edits.get("name", base.name)),
-            description=str(edits.get("description", base.description)),
-            tags=tuple(str(t) for t in tags) if isinstance(tags, list) else base.tags,
-            favorited=bool(edits.get("favorited", base.favorited)),
-            query_text=str(edits.get("query_text", base.query_text)),
-        )
-        self._fill(fields)
         if isinstance(tags, list):
             # format_tags(parse) may differ from the raw list; keep the draft's exact tags.
             self.query_one("#tags", Input).value = format_tags([str(t) for t in tags])
 
+    def action_restore_kept(self) -> None:
+        """Apply the draft put off with "Not now" on top of what is in the fields."""
+        kept = self._kept
+        edits = kept.get("edits") if kept is not None else None
+        if not isinstance(edits, dict):
+            self.notify("No draft is waiting to be restored.", markup=False)
+            return
+        self._kept = None
+        self._restore(edits, self._current())
+        self.notify("Draft restored: review it, then ctrl+s to save.", markup=False)
+
     def on_unmount(self) -> None:
         if self._draft_timer is not None:
             self._write_draft(closing=True)
+        if self._draft_writer is not None:
+            self._draft_writer.flush()  # on disk before the screen (or the app) is gone
 
     # -- saving -------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_refresh":
-            return self._job is not None
-        if action == "save":
-            return None if self._query_blocks_saving else True
+            # Esc in a field leaves the field first (action_back); a second esc cancels.
+            return self._job is not None and not self._in_text_field
         if action == "refresh":
             return None if self._job is not None else True
+        if action == "restore_kept":
+            return self._kept is not None
         return True
 
+    @property
+    def _in_text_field(self) -> bool:
+        return isinstance(self.focused, Input | TextArea)
+
     def action_save(self) -> None:
-        if self._query_blocks_saving:
-            problem = self.query_one(QueryEditor).problem
-            self.notify(f"Fix the query first: {problem}", severity="error", markup=False)
+        problem = self._query_problem
+        if problem is not None:
+            self.notify(
+                f"Fix the query first: {problem.inline()}",
+                title="Not saved",
+                severity="error",
+                markup=False,
+            )
+            self._point_at(problem)
             return
         if self._saving:
             self.notify("Already saving…", markup=False)
             return
+        # Flagged before the worker starts, so a second ctrl+s right away cannot send twice.
+        self._set_saving(True)
         self._save()
+
+    def _point_at(self, problem: QueryProblem) -> None:
+        """Show the query editor with the cursor where `problem` is."""
+        self.query_one(TabbedContent).active = "tab-query"
+        area = self.query_one(QueryEditor).text_area
+        if problem.line is not None and problem.column is not None:
+            area.move_cursor((problem.line - 1, problem.column - 1))
+        area.focus()
+
+    def _set_saving(self, saving: bool) -> None:
+        self._saving = saving
+        # The screen may be gone already (a save cancelled by leaving).
+        with contextlib.suppress(NoMatches):
+            self.query_one(InsightHeader).set_saving(saving)
 
     @work(group="save", exit_on_error=False)
     async def _save(self) -> None:
-        self._saving = True
         try:
             await self._save_now()
         finally:
-            self._saving = False
+            self._set_saving(False)
 
     def _body(self, edits: dict[str, Any]) -> dict[str, Any]:
         """The PATCH/POST body for `edits`: only the changed fields."""
@@ -652,7 +846,7 @@ class InsightDetailScreen(Screen[Insight | None]):
         return body
 
     async def _save_now(self) -> None:
-        self._write_draft()  # whatever happens next, the typing is on disk first
+        self._write_draft()  # whatever happens next, the typing is on its way to disk first
         if self.insight_id is None:
             await self._create()
             return
@@ -664,9 +858,17 @@ class InsightDetailScreen(Screen[Insight | None]):
             self.notify("Nothing to save: no changes.", markup=False)
             return
         try:
-            fresh = await self._api.get_insight(self.insight_id)
+            fresh = await asyncio.wait_for(
+                self._api.get_insight(self.insight_id), SAVE_CHECK_SECONDS
+            )
+        except TimeoutError:
+            self._save_failed(
+                f"the server did not answer within {SAVE_CHECK_SECONDS:g} s, so its version "
+                "could not be checked (is it reachable?)"
+            )
+            return
         except ApiError as error:
-            self._save_failed(f"Could not check the server's version: {error}")
+            self._save_failed(f"could not check the server's version: {error}")
             return
         if self._changed_since_opened(fresh):
             choice = await self.app.push_screen_wait(
@@ -685,7 +887,7 @@ class InsightDetailScreen(Screen[Insight | None]):
         edits = self._edits()
         if not edits:
             return
-        if "query_text" in edits and self._query_blocks_saving:
+        if "query_text" in edits and self._query_problem is not None:
             self._save_failed("the query is not valid JSON")
             return
         typed = self._current()
@@ -694,7 +896,7 @@ class InsightDetailScreen(Screen[Insight | None]):
         except ApiError as error:
             self._save_failed(str(error))
             return
-        self._accepted(saved, typed)
+        self._accepted(saved, typed, sent=set(edits))
         self.notify(f"Saved “{clean(saved.display_name)}”.", markup=False)
 
     def _changed_since_opened(self, fresh: Insight) -> bool:
@@ -704,22 +906,25 @@ class InsightDetailScreen(Screen[Insight | None]):
 
     def _save_failed(self, reason: str) -> None:
         self.notify(
-            f"Not saved: {reason}. Your edits are kept (also as a draft on this computer).",
+            f"Not saved: {reason.rstrip('. ')}. Your edits are kept (also as a draft on this "
+            "computer).",
             title="Save failed",
             severity="error",
             markup=False,
             timeout=10,
         )
 
-    def _accepted(self, saved: Insight, typed: Fields) -> None:
-        """The server took the save: it is the new base, and the draft goes."""
+    def _accepted(self, saved: Insight, typed: Fields, *, sent: set[str]) -> None:
+        """The server took the save: it is the new base, and the draft keeps only what was not
+        sent (typing during the save, a draft put off for later)."""
         self._changed = saved
         unchanged_since = self._current() == typed
         self._take_server_version(saved, fill=unchanged_since)
-        if unchanged_since:
-            self._drafts.clear(self._draft_key)
-        else:
-            self._write_draft()  # typed more while saving: keep those edits
+        if self._kept is not None:
+            kept_edits = self._kept.get("edits")
+            left = {k: v for k, v in kept_edits.items() if k not in sent} if kept_edits else {}
+            self._kept = {**self._kept, "edits": left} if left else None
+        self._write_draft()
 
     async def _create(self) -> None:
         current = self._current()
@@ -735,19 +940,28 @@ class InsightDetailScreen(Screen[Insight | None]):
         except ApiError as error:
             self._save_failed(str(error))
             return
-        self._drafts.clear(self._draft_key)  # "new": from now on edits go to "insight-<id>"
+        # From now on edits go to "insight-<id>". A new-insight draft put off for later stays
+        # where it was, for the next new insight.
+        if self._kept is not None:
+            self._writer.save(self._draft_key, self._kept)
+        else:
+            self._writer.clear(self._draft_key)
+        self._kept = None
+        self._draft_on_disk = None
         self.insight_id = created.id
-        self._accepted(created, current)
+        self._accepted(created, current, sent=set(_FIELD_WORDS))
         self.query_one("#info-sharing", Static).update("Not shared publicly")
         self.notify(f"Created insight {clean(created.short_id or created.id)}.", markup=False)
 
     def _reload_keeping_draft(self, fresh: Insight) -> None:
-        """Conflict → reload: the server version goes into the fields, our edits stay on disk
-        and are offered on top of it."""
+        """Conflict → reload: the server version goes into the fields, and our edits (on disk
+        first) are offered on top of it, with restoring as the default."""
         self._write_draft()
+        draft = self._draft_payload(self._edits())
         self._take_server_version(fresh, fill=True)
         self._changed = fresh
-        self._offer_draft()
+        self._kept = None
+        self._offer_draft(draft)
 
     # -- refreshing ---------------------------------------------------------------------------
 
@@ -757,20 +971,29 @@ class InsightDetailScreen(Screen[Insight | None]):
                 "Save the new insight first (ctrl+s); then it can be calculated.", markup=False
             )
             return
-        if self._base is None:
+        if not self._has_results:
+            if self._load_failed is None:
+                self.notify("Still loading the insight; its results show when it arrives.")
+                return
+            # Nothing to recalculate before the insight itself has arrived: load it again.
+            self._load_failed = None
             self.query_one(ResultsView).loading = True
+            self._show_facts()
+            self.notify("Loading the insight again…", markup=False)
             self._load()
             return
         if self._job is not None:
             return
         job: RefreshJob = self._api.refresh(self.insight_id, RefreshMode(mode))
         self._job = job
+        self._refresh_mode = RefreshMode(mode)
+        self._refreshed_from = self._latest.last_refresh if self._latest is not None else None
         self.query_one(RefreshMeter).start()
         results = self.query_one(ResultsView)
         if results.current == "empty":
             results.show_problem(
                 "Calculating… the result shows here when the server is done (esc cancels).",
-                can_calculate=False,
+                button=None,
             )
         self.add_class("-refreshing")
         self.query_one(InsightHeader).show_cache("calculating…")
@@ -793,10 +1016,20 @@ class InsightDetailScreen(Screen[Insight | None]):
         )
 
     def on_refresh_done(self, message: RefreshDone) -> None:
+        before = self._refreshed_from
         self._refresh_ended()
         self._changed = message.insight
         self._show_latest(message.insight)
-        self.notify("Results refreshed.", markup=False)
+        after = message.insight.last_refresh
+        if self._refresh_mode is RefreshMode.ASYNC and before is not None and after == before:
+            # `async` serves a fresh cache as it is: say so instead of claiming a recalculation.
+            self.notify(
+                f"The cached result is still fresh (cached {relative_time(before, _now())}); "
+                "press R to recalculate anyway.",
+                markup=False,
+            )
+        else:
+            self.notify("Results refreshed.", markup=False)
 
     def on_refresh_failed(self, message: RefreshFailed) -> None:
         self._refresh_ended()
@@ -867,16 +1100,33 @@ class InsightDetailScreen(Screen[Insight | None]):
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        if tab == "tab-query":
+            # The Query tab is for editing: keys typed next belong in the editor.
+            self.query_one(QueryEditor).text_area.focus()
+
+    def action_edit(self, selector: str) -> None:
+        """Focus one of the editable fields (the description lives on the Info tab)."""
+        if selector == "#description":
+            self.query_one(TabbedContent).active = "tab-info"
+        widget = self.query_one(selector)
+        if widget.disabled:
+            self.notify("The insight is still loading; it can be edited once it arrives.")
+            return
+        widget.focus()
+        if isinstance(widget, Input):
+            widget.cursor_position = len(widget.value)
 
     def action_discard(self) -> None:
-        if not self._edits():
+        if not self._edits() and self._kept is None:
             self.notify("Nothing to discard.", markup=False)
             return
 
         def answered(discard: bool | None) -> None:
             if discard:
+                self._kept = None
                 self._fill(self._base_fields)
-                self._drafts.clear(self._draft_key)
+                self._draft_on_disk = None
+                self._writer.clear(self._draft_key)
                 self.notify("Changes discarded.", markup=False)
 
         self.app.push_screen(
@@ -890,17 +1140,18 @@ class InsightDetailScreen(Screen[Insight | None]):
         )
 
     def action_back(self) -> None:
-        if self._job is not None:
-            # Leaving must not leave a query running (and costing) on the server.
-            self._cancel_job(self._job)
+        if self._in_text_field:
+            # Esc in a field or the editor leaves it (a vim habit); a second esc goes back.
+            self.query_one("#detail-tabs Tabs").focus()
+            return
         if not self._edits():
-            self.dismiss(self._changed)
+            self._leave()
             return
         self._write_draft()
 
         def answered(leave: bool | None) -> None:
             if leave:
-                self.dismiss(self._changed)
+                self._leave()
 
         self.app.push_screen(
             ConfirmScreen(
@@ -912,6 +1163,12 @@ class InsightDetailScreen(Screen[Insight | None]):
             ),
             answered,
         )
+
+    def _leave(self) -> None:
+        if self._job is not None:
+            # Leaving must not leave a query running (and costing) on the server.
+            self._cancel_job(self._job)
+        self.dismiss(self._changed)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         """This screen's actions for the command palette (see HogApp.get_system_commands)."""
@@ -933,6 +1190,27 @@ class InsightDetailScreen(Screen[Insight | None]):
         yield SystemCommand(
             "insight: toggle favourite", "Star or unstar (f)", self.action_toggle_favourite
         )
+        yield SystemCommand(
+            "insight: edit name",
+            "Put the cursor in the name (e)",
+            partial(self.action_edit, "#name"),
+        )
+        yield SystemCommand(
+            "insight: edit tags",
+            "Put the cursor in the tags (t)",
+            partial(self.action_edit, "#tags"),
+        )
+        yield SystemCommand(
+            "insight: edit description",
+            "Put the cursor in the description (D)",
+            partial(self.action_edit, "#description"),
+        )
+        if self._kept is not None:
+            yield SystemCommand(
+                "insight: restore draft",
+                "Apply the draft you put off, on top of the fields",
+                self.action_restore_kept,
+            )
         yield SystemCommand(
             "insight: discard changes",
             "Back to the server's version, drop the draft",

@@ -1,5 +1,6 @@
 """A funnel result as horizontal bars, one per step, with the count and the conversion from the
-first step and from the step before. A breakdown funnel draws one group of bars per value.
+first step and from the step before. A breakdown funnel draws one group of bars per value, and a
+"time to convert" funnel draws its histogram: how many converted within each span of time.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Any
 from rich.text import Text
 from textual.widget import Widget
 
-from tui.widgets.result_cells import format_number, format_percent, plain
+from tui.widgets.result_cells import format_number, format_percent, number, plain
 from tui.widgets.safe_text import clean
 
 _NAME_WIDTH = 24
@@ -29,22 +30,50 @@ def funnel_groups(result: Any) -> list[list[dict[str, Any]]]:
     ]
 
 
+def time_bins(result: Any) -> list[tuple[float, float]]:
+    """A "time to convert" result (`{"bins": [[seconds, count], …], …}`) as (seconds, count)
+    pairs; [] for any other result."""
+    bins = result.get("bins") if isinstance(result, dict) else None
+    if not isinstance(bins, list):
+        return []
+    pairs: list[tuple[float, float]] = []
+    for entry in bins:
+        if not isinstance(entry, list | tuple) or len(entry) < 2:
+            continue
+        seconds, count = number(entry[0]), number(entry[1])
+        if seconds is not None and count is not None:
+            pairs.append((seconds, count))
+    return pairs
+
+
 def step_name(step: dict[str, Any]) -> str:
     return clean(step.get("custom_name") or step.get("name") or f"Step {step.get('order', '?')}")
 
 
 def _count(step: dict[str, Any]) -> float:
-    value = step.get("count")
-    return value if isinstance(value, int | float) and not isinstance(value, bool) else 0
+    return number(step.get("count")) or 0
 
 
 def _seconds(value: Any) -> str:
-    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+    seconds = number(value)
+    if seconds is None or seconds <= 0:
         return ""
     for limit, unit, size in ((120, "s", 1), (7200, "min", 60), (172800, "h", 3600)):
-        if value < limit:
-            return f"{value / size:.0f} {unit}"
-    return f"{value / 86400:.1f} d"
+        if seconds < limit:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds / 86400:.1f} d"
+
+
+_UNITS = ((60, "s", 1), (3600, "min", 60), (86400, "h", 3600))
+
+
+def _boundary(seconds: float) -> str:
+    """A histogram bin edge in its largest whole-ish unit: 60 → "1 min", 3840 → "1.1 h"."""
+    unit, size = next(
+        ((unit, size) for limit, unit, size in _UNITS if seconds < limit), ("d", 86400)
+    )
+    amount = f"{seconds / size:.1f}".removesuffix(".0")
+    return f"{amount} {unit}"
 
 
 class FunnelBars(Widget):
@@ -64,19 +93,25 @@ class FunnelBars(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._groups: list[list[dict[str, Any]]] = []
+        self._bins: list[tuple[float, float]] = []
+        self._average: float | None = None
 
     def show(self, result: Any) -> None:
-        self._groups = funnel_groups(result)
+        self._bins = time_bins(result)
+        self._groups = [] if self._bins else funnel_groups(result)
+        self._average = number(result.get("average_conversion_time")) if self._bins else None
         self.refresh(layout=True)
 
     def render(self) -> Text:
+        if self._bins:
+            return self._render_bins()
         if not any(self._groups):
             return Text("This funnel has no steps in its result.", style="dim")
         width = max(10, self.content_region.width or self.size.width or 80)
         bar_width = max(4, width - _NAME_WIDTH - _NUMBERS_WIDTH - 2)
         out = Text(no_wrap=True, overflow="ellipsis")
-        for number, group in enumerate(self._groups):
-            if number:
+        for position, group in enumerate(self._groups):
+            if position:
                 out.append("\n")
             if len(self._groups) > 1:
                 breakdown = group[0].get("breakdown_value", group[0].get("breakdown"))
@@ -114,3 +149,28 @@ class FunnelBars(Widget):
                 f"({format_number(last)} of {format_number(first)})\n",
                 style="italic",
             )
+
+    def _render_bins(self) -> Text:
+        """The time-to-convert histogram: one bar per span, longest bar = the busiest span."""
+        bar_style = self.get_component_rich_style("funnel-bars--bar")
+        width = max(10, self.content_region.width or self.size.width or 80)
+        bar_width = max(4, width - _NAME_WIDTH - 22)
+        total = sum(count for _start, count in self._bins)
+        busiest = max(count for _start, count in self._bins)
+        out = Text(no_wrap=True, overflow="ellipsis")
+        average = _seconds(self._average)
+        title = "Time to convert" + (f" · average {average}" if average else "")
+        out.append(f"{title}\n\n", style="bold")
+        for index, (start, count) in enumerate(self._bins):
+            if index + 1 < len(self._bins):
+                span = f"{_boundary(start)} – {_boundary(self._bins[index + 1][0])}"
+            else:
+                span = f"{_boundary(start)} or more"
+            filled = round(bar_width * count / busiest) if busiest else 0
+            out.append(span.ljust(_NAME_WIDTH))
+            out.append("█" * filled, style=bar_style)
+            out.append("░" * (bar_width - filled), style="dim")
+            out.append(f" {format_number(count):>11} ")
+            out.append(f"{format_percent(count, total):>7}\n", style="bold")
+        out.append(f"{format_number(total)} conversions in all", style="italic")
+        return out

@@ -1,5 +1,5 @@
 """The top of the insight editor: editable name and tags, the favourite star, who made it and
-when it changed, an unsaved-changes marker, and the cache state in plain words.
+when it changed, unsaved-changes and saving markers, and the cache state in plain words.
 
 It shows what it is given; edits reach the owner as the Inputs' own `Input.Changed` messages
 (ids `name` and `tags`).
@@ -7,7 +7,7 @@ It shows what it is given; edits reach the owner as the Inputs' own `Input.Chang
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from tui.api.models import Insight
-from tui.timefmt import relative_time
+from tui.timefmt import as_utc, relative_time
 from tui.widgets.safe_text import clean, safe_text
 
 
@@ -55,8 +55,7 @@ def cache_words(insight: Insight | None, now: datetime) -> str:
         parts.append("calculating on the server")
     upcoming = insight.next_allowed_client_refresh
     if upcoming is not None and insight.last_refresh is not None:
-        if upcoming.tzinfo is None:
-            upcoming = upcoming.replace(tzinfo=UTC)
+        upcoming = as_utc(upcoming)
         if upcoming > now:
             parts.append(f"can refresh {relative_time(upcoming, now)}")
         else:
@@ -64,10 +63,11 @@ def cache_words(insight: Insight | None, now: datetime) -> str:
     return " · ".join(parts)
 
 
-def meta_words(insight: Insight | None, now: datetime) -> str:
-    """ "AaVQ8Ijw · Trends · by Jane Doe · modified 3 h ago by Sam"."""
+def meta_words(insight: Insight | None, now: datetime, insight_id: int | None = None) -> str:
+    """ "AaVQ8Ijw · Trends · by Jane Doe · modified 3 h ago by Sam". With no `insight` yet, a
+    new one (`insight_id` None) or one still to arrive from the server."""
     if insight is None:
-        return "new · not saved yet"
+        return "new · not saved yet" if insight_id is None else f"#{insight_id}"
     parts = [insight.short_id or f"#{insight.id}", insight.kind_label]
     if insight.created_by is not None:
         parts.append(f"by {insight.created_by.display_name}")
@@ -110,6 +110,16 @@ class InsightHeader(Vertical):
     InsightHeader.-dirty #dirty {
         display: block;
     }
+    InsightHeader #saving {
+        width: auto;
+        display: none;
+        color: $text-accent;
+        text-style: bold;
+        padding-left: 1;
+    }
+    InsightHeader.-saving #saving {
+        display: block;
+    }
     InsightHeader #meta, InsightHeader #cache {
         color: $text-muted;
     }
@@ -130,9 +140,11 @@ class InsightHeader(Vertical):
                 placeholder="Untitled (type a name)",
                 id="name",
                 compact=True,
+                select_on_focus=False,
                 tooltip="The insight's name (ctrl+s saves)",
             )
             yield Static("● unsaved", id="dirty", markup=False)
+            yield Static("saving…", id="saving", markup=False)
         yield Static(id="meta", markup=False)
         with Horizontal(id="tags-row"):
             yield Label("Tags", id="tags-label")
@@ -140,13 +152,15 @@ class InsightHeader(Vertical):
                 placeholder="none (type tags, separated by commas)",
                 id="tags",
                 compact=True,
+                select_on_focus=False,
                 tooltip="Tags, separated by commas",
             )
         yield Static(id="cache", markup=False)
 
-    def show(self, insight: Insight | None, now: datetime) -> None:
-        """The read-only facts: short id, kind, people, times and cache state."""
-        self.query_one("#meta", Static).update(Text(meta_words(insight, now)))
+    def show(self, insight: Insight | None, now: datetime, insight_id: int | None = None) -> None:
+        """The read-only facts: short id, kind, people, times and cache state. `insight` None
+        with an `insight_id`: that insight has not arrived yet."""
+        self.query_one("#meta", Static).update(Text(meta_words(insight, now, insight_id)))
         derived = insight.derived_name if insight is not None else None
         self.query_one("#name", Input).placeholder = (
             f"{clean(derived)} (derived; type a name)" if derived else "Untitled (type a name)"
@@ -165,6 +179,10 @@ class InsightHeader(Vertical):
         star = self.query_one("#favourite", Static)
         star.update("★" if favourite else "☆")
         star.tooltip = "Favourite (f toggles)" if favourite else "Not a favourite (f toggles)"
+
+    def set_saving(self, saving: bool) -> None:
+        """Show that a save is on its way to the server (from the key press to the answer)."""
+        self.set_class(saving, "-saving")
 
     def set_dirty(self, dirty: bool, note: str = "") -> None:
         self.set_class(dirty, "-dirty")

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -29,6 +30,12 @@ class QueryProblem:
         if self.line is None:
             return self.message
         return f"Line {self.line}, column {self.column}: {self.message}"
+
+    def inline(self) -> str:
+        """The problem inside a sentence: "line 3, column 1: Expecting value"."""
+        if self.line is None:
+            return self.message
+        return f"line {self.line}, column {self.column}: {self.message}"
 
 
 def format_query(query: Any) -> str:
@@ -54,6 +61,15 @@ def parse_query(
     if not isinstance(value.get("kind"), str):
         return None, QueryProblem('The query needs a "kind", e.g. "InsightVizNode".')
     return value, None
+
+
+class JsonArea(TextArea):
+    """A code-editor TextArea that leaves esc to the screen. (A code editor's TextArea would move
+    focus to the next widget, which puts the user in some field they never chose.)"""
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "escape":
+            event.prevent_default()  # skip TextArea's handling; the key bubbles on to bindings
 
 
 class QueryEditor(Vertical):
@@ -121,11 +137,11 @@ class QueryEditor(Vertical):
 
     def compose(self) -> ComposeResult:
         try:
-            area = TextArea.code_editor(self._initial, language="json", id="query-text")
+            area = JsonArea.code_editor(self._initial, language="json", id="query-text")
         except LanguageDoesNotExist:
             # tree-sitter is installed without its JSON grammar: edit as plain text.
-            area = TextArea.code_editor(self._initial, id="query-text")
-        area.tooltip = "The insight's query as JSON (escape leaves the editor)"
+            area = JsonArea.code_editor(self._initial, id="query-text")
+        area.tooltip = "The insight's query as JSON (esc leaves the editor)"
         yield area
         yield Static(id="query-problem", markup=False)
 

@@ -17,6 +17,13 @@ from tui.widgets.safe_text import clean, safe_text
 MISSING = "—"
 
 
+def number(value: Any) -> float | None:
+    """`value` when it is a JSON number (not a bool, which Python counts as one), else None."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return None
+
+
 def format_number(value: float) -> str:
     """1234567 → "1,234,567"; 0.4567 → "0.457"; keeps integers whole."""
     if isinstance(value, bool):
@@ -60,6 +67,6 @@ def cell(value: Any) -> Text:
     """A table cell: numbers right-aligned, everything shown literally (never parsed as markup)."""
     if value is None:
         return Text(MISSING, style="dim", justify="center")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return Text(format_number(value), justify="right")
+    if (amount := number(value)) is not None:
+        return Text(format_number(amount), justify="right")
     return safe_text(plain(value))

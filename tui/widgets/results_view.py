@@ -1,7 +1,9 @@
 """The Results tab: picks the right drawing for an insight's result (chart, funnel bars, cohort
 table, SQL table, or readable JSON) and says so plainly when there is no result yet.
 
-It only displays; a press on "Calculate now" is posted as `ResultsView.RefreshRequested`.
+It only displays; a press on its button ("Calculate now", or "Try again" after a failed load) is
+posted as `ResultsView.RefreshRequested`. What is visible is set by classes: `-with-note` shows
+the note line above the result, `-no-button` hides the button.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from textual.message import Message
 from textual.widgets import Button, ContentSwitcher, DataTable, Static
 
 from tui.api.models import InsightKind
-from tui.widgets.funnel_bars import FunnelBars, funnel_groups
+from tui.widgets.funnel_bars import FunnelBars, funnel_groups, time_bins
 from tui.widgets.result_cells import cell, format_number
 from tui.widgets.retention_table import RetentionTable, cohorts
 from tui.widgets.safe_text import safe_text
 from tui.widgets.trends_chart import TrendsChart, is_series_result
+
+#: The button's words when it asks for a calculation.
+CALCULATE_LABEL = "Calculate now (r)"
 
 # A DataTable is comfortable to a few thousand rows; more is not readable in a terminal anyway.
 MAX_TABLE_ROWS = 2000
@@ -34,7 +39,7 @@ def choose_view(kind: InsightKind, result: Any, columns: Any) -> str:
         return "empty"
     if kind is InsightKind.FUNNELS and is_series_result(result):
         return "trends"  # a funnel shown as conversion over time
-    if kind is InsightKind.FUNNELS and funnel_groups(result):
+    if kind is InsightKind.FUNNELS and (funnel_groups(result) or time_bins(result)):
         return "funnel"
     if kind is InsightKind.RETENTION and cohorts(result):
         return "retention"
@@ -57,6 +62,13 @@ class ResultsView(Vertical):
         height: auto;
         padding: 0 1;
         color: $text-muted;
+        display: none;
+    }
+    ResultsView.-with-note > #results-note {
+        display: block;
+    }
+    ResultsView.-no-button #results-calculate {
+        display: none;
     }
     ResultsView ContentSwitcher {
         height: 1fr;
@@ -82,7 +94,7 @@ class ResultsView(Vertical):
             with Vertical(id="results-empty"):
                 yield Static(id="results-empty-message", markup=False)
                 yield Button(
-                    "Calculate now (r)",
+                    CALCULATE_LABEL,
                     id="results-calculate",
                     tooltip="Ask the server to calculate this insight",
                 )
@@ -129,21 +141,22 @@ class ResultsView(Vertical):
         if problem and view != "empty":
             note = f"The last calculation failed: {problem} (showing the previous result)"
         self.query_one("#results-note", Static).update(Text(note))
-        self.query_one("#results-note").display = bool(note)
+        self.set_class(bool(note), "-with-note")
         self.query_one(ContentSwitcher).current = f"results-{view}"
 
-    def show_problem(self, message: str, *, can_calculate: bool = True) -> None:
-        """No result to draw, and `message` says why."""
+    def show_problem(self, message: str, *, button: str | None = CALCULATE_LABEL) -> None:
+        """No result to draw, and `message` says why; `button` labels the button that asks for
+        another try (None: no button, nothing to try)."""
         self.query_one("#results-empty-message", Static).update(safe_text(message))
-        self.query_one("#results-calculate").display = can_calculate
-        self.query_one("#results-note").display = False
+        self._offer(button)
+        self.remove_class("-with-note")
         self.query_one(ContentSwitcher).current = "results-empty"
 
     def show_unsaved(self) -> None:
         """A new insight: nothing can be calculated before it exists on the server."""
         self.show_problem(
             "A new insight: save it with ctrl+s, then press r to calculate its results.",
-            can_calculate=False,
+            button=None,
         )
 
     def _show_empty(self, problem: str | None) -> None:
@@ -155,7 +168,12 @@ class ResultsView(Vertical):
                 "Press r (or the button) to calculate it."
             )
         self.query_one("#results-empty-message", Static).update(safe_text(message))
-        self.query_one("#results-calculate").display = True
+        self._offer(CALCULATE_LABEL)
+
+    def _offer(self, button: str | None) -> None:
+        if button is not None:
+            self.query_one("#results-calculate", Button).label = button
+        self.set_class(button is None, "-no-button")
 
     def _show_table(self, columns: list[Any], rows: list[Any], has_more: bool) -> str:
         table = self.query_one("#results-table", DataTable)

@@ -9,7 +9,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
-from tui.widgets.result_cells import MISSING, format_number, format_percent, plain
+from tui.widgets.result_cells import MISSING, format_number, format_percent, number, plain
 from tui.widgets.safe_text import safe_text
 
 
@@ -21,8 +21,7 @@ def cohorts(result: Any) -> list[dict[str, Any]]:
 
 
 def _count(value: Any) -> float:
-    raw = value.get("count") if isinstance(value, dict) else value
-    return raw if isinstance(raw, int | float) and not isinstance(raw, bool) else 0
+    return number(value.get("count") if isinstance(value, dict) else value) or 0
 
 
 def _cohort_name(row: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable
 from textual_plotext import PlotextPlot
 
-from tui.widgets.result_cells import cell, format_compact, plain
+from tui.widgets.result_cells import cell, format_compact, number, plain
 from tui.widgets.safe_text import clean, safe_text
 
 # plotext's legend takes the width it needs; long labels would squeeze the plot away.
@@ -51,10 +51,10 @@ def series_label(series: dict[str, Any]) -> str:
 def series_total(series: dict[str, Any]) -> float | None:
     """What PostHog shows as the series' number: aggregated value, else count, else the sum."""
     for key in ("aggregated_value", "count"):
-        value = series.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        value = number(series.get(key))
+        if value is not None:
             return value
-    numbers = [v for v in series.get("data") or [] if isinstance(v, int | float)]
+    numbers = [v for v in map(number, series.get("data") or []) if v is not None]
     return sum(numbers) if numbers else None
 
 
@@ -67,9 +67,7 @@ def interval_labels(series: dict[str, Any]) -> list[str]:
 
 
 def _numbers(values: list[Any]) -> list[float]:
-    return [
-        float(v) if isinstance(v, int | float) and not isinstance(v, bool) else 0.0 for v in values
-    ]
+    return [float(number(v) or 0) for v in values]
 
 
 class TrendsChart(Vertical):
