@@ -100,6 +100,6 @@ def test_open_an_insight_with_keys_and_read_its_name(terminal: Terminal) -> None
     assert second.rstrip("…") in title_line, detail
 
     terminal.keys("Escape")
-    terminal.wait_for(lambda s: "Kind" in s and "Created by" in s, "back on the list")
+    terminal.wait_for(lambda s: "Kind" in s and "insights" in s, "back on the list")
     terminal.keys("q")
     terminal.wait_for(lambda s: "Kind" not in s, "the app to quit", timeout=15)
