@@ -1,4 +1,6 @@
-"""Command palette providers that need the server: "go to insight…" by name or short id.
+"""Command palette pieces: "go to insight…" (by name or short id, on every screen) and
+`key_hint()`, which names the key a binding has now, so palette help and messages follow a
+`[keymap]` remap instead of repeating keys by hand.
 
 The plain actions of each screen reach the palette through `palette_commands()` (see
 `HogApp.get_system_commands`); this module holds what has to search as the user types.
@@ -7,15 +9,20 @@ The plain actions of each screen reach the palette through `palette_commands()` 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+from collections.abc import Iterator, Mapping
 from functools import partial
-from typing import Protocol, cast, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.binding import Binding
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.markup import escape
+from textual.screen import Screen
 
-from tui.api.errors import ApiError, NotFoundError
+from tui.api.errors import ApiError
 from tui.api.models import Insight
 from tui.session import HasSession
 from tui.widgets.safe_text import clean
@@ -26,48 +33,105 @@ _SHORT_ID = re.compile(r"[A-Za-z0-9]{8}")
 _TYPING_PAUSE = 0.2
 _MAX_HITS = 10
 _PREFIX = "go to insight: "
+# What a user may type before the name, copying the hit's own wording.
+_TYPED_PREFIX = re.compile(r"^\s*(go\s+to(\s+insight)?\s*[:…]?)\s*", re.IGNORECASE)
+
+
+# -- key hints -------------------------------------------------------------------------------------
+
+
+def _declared(node: DOMNode) -> Iterator[Binding]:
+    """The bindings `node`'s class and its bases declare (before any keymap)."""
+    for cls in type(node).__mro__:
+        declared = cls.__dict__.get("BINDINGS")
+        if declared:
+            yield from Binding.make_bindings(declared)
+
+
+def key_hint(screen: Screen[Any], binding_id: str) -> str | None:
+    """How the footer shows the key(s) of binding `binding_id` on `screen` (its widgets and the
+    app included), after the app's keymap: e.g. "^r", or "esc/q". None when nothing has that id.
+
+    Read from the declared bindings rather than the focus chain, so the hint is the same
+    whichever widget has focus (a search box hides letter keys from the chain)."""
+    app = screen.app
+    keymap: Mapping[str, str] = getattr(app, "keymap", None) or {}
+    remapped = keymap.get(binding_id)
+    for node in (screen, *screen.walk_children(), app):
+        # "escape,q" is declared once but made into one Binding per key.
+        found = [binding for binding in _declared(node) if binding.id == binding_id]
+        if not found:
+            continue
+        if remapped:
+            # As Textual applies a keymap: the new keys, without the declared key_display.
+            keys = [key.strip() for key in remapped.split(",") if key.strip()]
+            found = [found[0].with_key(key, None) for key in keys]
+        shown = [app.get_key_display(binding) for binding in found]
+        return "/".join(dict.fromkeys(shown)) or None
+    return None
+
+
+def with_key_hint(screen: Screen[Any], text: str, binding_id: str) -> str:
+    """`text`, followed by the binding's key in brackets when it has one: palette help."""
+    key = key_hint(screen, binding_id)
+    return f"{text} ({key})" if key else text
+
+
+# -- go to insight -------------------------------------------------------------------------------
 
 
 @runtime_checkable
 class InsightOpener(Protocol):
-    """A screen that can open an insight (the list screen)."""
+    """A screen that can open an insight in the editor (the list screen)."""
 
     def open_insight(self, insight: Insight) -> None: ...
 
-    def action_search(self) -> None: ...
+
+def _opener(provider: Provider) -> InsightOpener | None:
+    """The screen that opens insights, wherever it is in the stack: the palette works from the
+    editor too, and the insight then opens over it (nothing typed there is lost)."""
+    for screen in reversed(provider.app.screen_stack):
+        if isinstance(screen, InsightOpener):
+            return screen
+    return None
+
+
+def search_text(query: str) -> str:
+    """What to ask the server for: the typed text without a leading "go to insight:"."""
+    return _TYPED_PREFIX.sub("", query, count=1).strip()
 
 
 class GoToInsightProvider(Provider):
     """Finds insights on the server by name (`search=`) or by short id."""
 
     async def discover(self) -> Hits:
-        opener = self.screen
-        if isinstance(opener, InsightOpener):
+        if _opener(self) is not None:
             yield DiscoveryHit(
                 "go to insight…",
-                opener.action_search,
+                self._open_palette,
                 help="Type part of a name, or an 8-character short id",
             )
 
+    def _open_palette(self) -> None:
+        self.app.push_screen(go_to_insight_palette())
+
     async def search(self, query: str) -> Hits:
-        opener = self.screen
-        text = query.strip()
-        if not isinstance(opener, InsightOpener) or len(text) < 2:
+        opener = _opener(self)
+        text = search_text(query)
+        if opener is None or len(text) < 2:
             return
         await asyncio.sleep(_TYPING_PAUSE)
         api = cast(HasSession, self.app).session.api
         found: list[Insight] = []
         if _SHORT_ID.fullmatch(text):
-            try:
+            # Not found, or the search below reports the same problem in words.
+            with contextlib.suppress(ApiError):
                 found.append(await api.get_insight_by_short_id(text))
-            except NotFoundError:
-                pass
-            except ApiError:
-                pass  # the search below reports the same problem in words
         try:
             page = await api.list_insights(search=text, limit=_MAX_HITS)
         except ApiError as error:
-            yield Hit(0.01, Content(f"go to insight: {error}"), lambda: None, text=str(error))
+            words = clean(str(error))
+            yield Hit(0.01, Content(f"go to insight: {words}"), lambda: None, text=words)
             return
         known = {insight.id for insight in found}
         found.extend(insight for insight in page.results if insight.id not in known)
@@ -86,3 +150,11 @@ class GoToInsightProvider(Provider):
                 # Textual parses `help` as markup; both parts can come from the server.
                 help=escape(f"{clean(insight.kind_label)} · {short}"),
             )
+
+
+def go_to_insight_palette() -> CommandPalette:
+    """A palette that only searches insights (what "go to insight…" opens)."""
+    return CommandPalette(
+        providers=[GoToInsightProvider],
+        placeholder="Go to insight: type part of a name, or a short id…",
+    )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import webbrowser
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
+from list_support import list_requests, settled_list
 from support import make_api, notifications, until
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
@@ -19,7 +19,6 @@ from tui.screens.insight_list import InsightListScreen
 from tui.widgets.insight_table import InsightTable
 
 READONLY_KEY = "phx_sandbox_readonly"
-OTHER_PROJECT_KEY = "phx_sandbox_other_project"
 
 
 def list_screen(app: HogApp) -> InsightListScreen:
@@ -34,24 +33,11 @@ def table(app: HogApp) -> InsightTable:
 
 async def loaded(pilot: Pilot[Any]) -> InsightTable:
     """Wait for the first page, then return the table."""
-    await until(pilot, lambda: isinstance(pilot.app.screen, InsightListScreen))
-    screen = list_screen(pilot.app)  # type: ignore[arg-type]
-    await until(pilot, lambda: screen.count is not None and not screen.is_loading)
-    await pilot.pause()
-    return screen.table
+    return (await settled_list(pilot)).table
 
 
 def live(state: Any) -> list[dict[str, Any]]:
     return [i for i in state.insights.values() if not i["deleted"]]
-
-
-def list_requests(state: Any) -> list[dict[str, list[str]]]:
-    """The query parameters of every list call the sandbox saw."""
-    return [
-        parse_qs(query)
-        for method, path, query, _body in state.requests
-        if method == "GET" and path.rstrip("/").endswith("/insights")
-    ]
 
 
 def names(tbl: InsightTable) -> list[str]:
@@ -429,8 +415,7 @@ async def test_q_quits(make_hog_app: Any):
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(pilot)
         await pilot.press("q")
-        await pilot.pause()
-        assert app._exit
+        await until(pilot, lambda: not app.is_running)
     assert app.session is not None and app.session.api.closed
 
 
@@ -440,54 +425,8 @@ async def test_q_in_the_search_box_is_typed_not_quit(make_hog_app: Any):
         await loaded(pilot)
         await pilot.press("slash", "q")
         await pilot.pause()
-        assert not app._exit
+        assert app.is_running
         assert app.screen.query_one("#search", Input).value == "q"
-
-
-# --- errors ------------------------------------------------------------------------------------
-
-
-async def test_load_failure_shows_an_inline_message_and_ctrl_r_retries(make_hog_app: Any):
-    app = make_hog_app(api_key=OTHER_PROJECT_KEY)
-    async with app.run_test(size=(120, 36)) as pilot:
-        screen = list_screen(app)
-        message = screen.query_one("#list-message")
-        await until(pilot, lambda: "-error" in message.classes)
-        text = str(message.render())
-        assert "Could not load the insights" in text
-        assert "no access to this project" in text
-        assert "ctrl+r to retry" in text
-        assert "Traceback" not in text
-        await pilot.press("ctrl+r")
-        await until(pilot, lambda: "-error" in message.classes and not len(app.workers))
-        assert "ctrl+r to retry" in str(message.render())
-
-
-async def test_unreachable_server_says_so_and_retries_by_itself(
-    make_hog_app: Any, sandbox_app: Any
-):
-    """A server that is down: the message says it, and the list loads once it is back."""
-    app = make_hog_app()
-    async with app.run_test(size=(120, 36)) as pilot:
-        screen = list_screen(app)
-        await loaded(pilot)
-        # Swap the session's client for one that cannot connect and reload from empty.
-        assert app.session is not None
-        good = app.session.api
-        app.session.api = InsightsAPI("http://127.0.0.1:9", 1, "phx_x", retry_max_attempts=1)
-        screen.table.show_insights([])
-        await pilot.press("ctrl+r")
-        message = screen.query_one("#list-message")
-        await until(pilot, lambda: "-error" in message.classes)
-        text = str(message.render())
-        assert "Could not reach" in text and "Retrying in" in text
-        await app.session.api.aclose()
-        app.session.api = good
-        # The retry is on a timer; fire it now rather than waiting seconds.
-        assert screen._retry_timer is not None
-        screen.reload()
-        await until(pilot, lambda: screen.table.row_count > 0)
-        assert not message.display
 
 
 # --- detail screen round trip ------------------------------------------------------------------

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from support import until
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Button, Input
 
 from tui.app import HogApp
 from tui.screens.first_run import FirstRunConfig, FirstRunScreen
@@ -28,12 +28,19 @@ def pinned_clock(monkeypatch: pytest.MonkeyPatch, sandbox_state: Any) -> None:
 
 
 async def settled_list(pilot: Pilot[Any]) -> InsightListScreen:
-    """The list screen once its first page (or its error) is in and no work is running."""
+    """The list screen once what was asked is answered: no search waiting to be sent, no page
+    loading, no worker running, and something (rows or a message) in place of the table."""
     app = pilot.app
-    await until(pilot, lambda: isinstance(app.screen, InsightListScreen))
-    screen = app.screen
-    assert isinstance(screen, InsightListScreen)
-    await until(pilot, lambda: not screen.is_loading and not len(app.workers))
+    # (it may be under a dialog the keys opened)
+    await until(pilot, lambda: any(isinstance(s, InsightListScreen) for s in app.screen_stack))
+    screen = next(s for s in app.screen_stack if isinstance(s, InsightListScreen))
+    message = screen.query_one("#list-message")
+
+    def settled() -> bool:
+        shown = screen.table.row_count > 0 or "-visible" in message.classes
+        return shown and not screen.is_busy and not len(app.workers)
+
+    await until(pilot, settled)
     await pilot.pause()
     return screen
 
@@ -52,10 +59,8 @@ def after(*keys: str) -> Any:
         await settled_list(pilot)
         if keys:
             await pilot.press(*keys)
-            # a search is debounced: wait for it to be sent and answered
-            await pilot.pause(0.4)
-            await until(pilot, lambda: not len(pilot.app.workers))
-            await pilot.pause()
+            # a search is debounced: settled_list waits until it is sent and answered
+            await settled_list(pilot)
         await steady(pilot)
 
     return run_before
@@ -76,9 +81,19 @@ def test_list_filtered(snap_compare: Any, make_hog_app: Any) -> None:
 
 
 def test_list_empty(snap_compare: Any, make_hog_app: Any) -> None:
-    assert snap_compare(
-        make_hog_app(), terminal_size=SIZE, run_before=after("slash", *"zzqqxxnothing")
-    )
+    typed = "zzqqxxnothing"
+    settle = after("slash", *typed)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, InsightListScreen)
+        # the answer for the whole word, not for a prefix typed before it
+        await until(pilot, lambda: screen.filters.search == typed and screen.count == 0)
+        await settled_list(pilot)
+        await steady(pilot)
+
+    assert snap_compare(make_hog_app(), terminal_size=SIZE, run_before=run_before)
 
 
 def test_list_error(snap_compare: Any, make_hog_app: Any) -> None:
@@ -118,7 +133,17 @@ def test_first_run_wrong_key(snap_compare: Any, sandbox_app: Any) -> None:
         await pilot.click("#api-key")
         await pilot.press(*"phx_wrong", "enter")
         status = app.screen.query_one("#first-run-status")
-        await until(pilot, lambda: "Wrong API key" in str(status.render()))
+        connect = app.screen.query_one("#connect", Button)
+        # The final state: the reason shown, the check finished, the button usable again.
+        await until(
+            pilot,
+            lambda: (
+                "Wrong API key" in str(status.render())
+                and not len(app.workers)
+                and not connect.disabled
+            ),
+        )
+        await pilot.pause()
         await steady(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -1,11 +1,12 @@
 """The `?` screen: every key that works on the screen below it, read from the live bindings.
 
 Generated rather than written by hand, so a key added (or remapped through `[keymap]`) shows
-up here without anyone remembering to document it.
+up here without anyone remembering to document it. The list scrolls with j/k as well as arrows.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -16,6 +17,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
+
+from tui.commands import key_hint
 
 
 @dataclass
@@ -52,9 +55,11 @@ def describe_keys(screen: Screen[object]) -> list[KeySection]:
             if display not in existing.keys:
                 existing.keys.append(display)
             continue
+        description = binding.description or binding.action.replace("_", " ")
         entry = KeyHelp(
             keys=[display],
-            description=binding.description or binding.action.replace("_", " "),
+            # Textual's own descriptions are not all capitalised ("palette").
+            description=description[:1].upper() + description[1:],
             tooltip=binding.tooltip,
         )
         groups[group_key] = entry
@@ -72,8 +77,12 @@ def describe_keys(screen: Screen[object]) -> list[KeySection]:
 
 
 def _screen_title(screen: Screen[object]) -> str:
-    title = getattr(screen, "HELP_TITLE", None) or screen.title or type(screen).__name__
-    return str(title)
+    """The screen's `HELP_TITLE`, else its title, else its class name in words."""
+    title = getattr(screen, "HELP_TITLE", None) or screen.title
+    if title:
+        return str(title)
+    words = re.findall(r"[A-Z][a-z0-9]*", type(screen).__name__.removesuffix("Screen"))
+    return " ".join([words[0], *(word.lower() for word in words[1:])]) if words else "This screen"
 
 
 class HelpScreen(ModalScreen[None]):
@@ -87,6 +96,12 @@ class HelpScreen(ModalScreen[None]):
             id="help.close",
             tooltip="Close the key list",
         ),
+        Binding("j,down", "scroll('down')", "Down", id="help.down", show=False),
+        Binding("k,up", "scroll('up')", "Up", id="help.up", show=False),
+        Binding("pagedown,space", "scroll('page_down')", "Page down", show=False),
+        Binding("pageup", "scroll('page_up')", "Page up", show=False),
+        Binding("g,home", "scroll('home')", "Top", show=False),
+        Binding("G,end", "scroll('end')", "Bottom", show=False),
     ]
 
     def __init__(self, screen: Screen[object]) -> None:
@@ -100,10 +115,29 @@ class HelpScreen(ModalScreen[None]):
                 for section in describe_keys(self._target):
                     yield Static(Content(section.title), classes="help-section")
                     yield Static(_key_lines(section), classes="help-keys")
-            yield Static(Content("esc, ? or q to close"), id="help-hint")
+            yield Static(id="help-hint")
+
+    def on_mount(self) -> None:
+        close = key_hint(self, "help.close")
+        down, up = key_hint(self, "help.down"), key_hint(self, "help.up")
+        self.query_one("#help-hint", Static).update(
+            Content(f"{close} to close · {down} {up} to scroll")
+        )
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_scroll(self, where: str) -> None:
+        body = self.query_one("#help-body", VerticalScroll)
+        moves = {
+            "down": body.scroll_down,
+            "up": body.scroll_up,
+            "page_down": body.scroll_page_down,
+            "page_up": body.scroll_page_up,
+            "home": body.scroll_home,
+            "end": body.scroll_end,
+        }
+        moves[where](animate=False)
 
 
 def _key_lines(section: KeySection) -> Text:

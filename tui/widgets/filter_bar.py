@@ -1,7 +1,7 @@
 """The insight list's filter line: what is shown (count, toggles, sort) and the search box.
 
-`ListFilters` is the plain state the list screen turns into API parameters; `FilterBar` only
-displays it and reports what the user types.
+`FilterState` is the plain state the list screen turns into API parameters; `FilterBar` only
+displays it (with the screen's loading or retry status) and reports what the user types.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
@@ -36,7 +36,7 @@ class SortOrder(StrEnum):
 
 
 @dataclass(frozen=True)
-class ListFilters:
+class FilterState:
     """What the user narrowed the list to. The default value means "everything"."""
 
     search: str = ""
@@ -45,7 +45,7 @@ class ListFilters:
     mine: bool = False
     sort: SortOrder = SortOrder.LAST_MODIFIED
 
-    def toggled(self, name: str) -> ListFilters:
+    def toggled(self, name: str) -> FilterState:
         """These filters with one on/off filter ("favorited", "saved" or "mine") flipped."""
         if name == "favorited":
             return replace(self, favorited=not self.favorited)
@@ -62,7 +62,7 @@ class ListFilters:
 
     @property
     def active(self) -> bool:
-        return self != ListFilters()
+        return self != FilterState()
 
     def describe(self) -> list[str]:
         """The active filters in words, for the filter line."""
@@ -118,26 +118,37 @@ class FilterBar(Widget):
         return self.query_one("#search", Input)
 
     def show(
-        self, filters: ListFilters, *, count: int | None, loaded: int, loading: bool = False
+        self,
+        filters: FilterState,
+        *,
+        count: int | None,
+        loaded: int,
+        status: str | None = None,
+        trouble: bool = False,
+        clear_key: str = "esc",
     ) -> None:
-        """Redraw the summary line for `filters` and the server's `count`."""
-        line = Text()
+        """Redraw the summary line for `filters` and the server's `count`. `status` says what
+        the screen is doing about the server (loading, retrying), right after the count so a
+        narrow terminal still shows it; `trouble` marks it as a failure. `clear_key` is the
+        key that clears the filters."""
+        parts: list[tuple[str, str] | str] = []
         if count is None:
-            line.append("Insights", style="bold")
+            parts.append(("Insights", "bold"))
         else:
-            line.append(f"{count} insight{'s' if count != 1 else ''}", style="bold")
+            parts.append((f"{count} insight{'s' if count != 1 else ''}", "bold"))
             if loaded < count:
-                line.append(f"  ({loaded} loaded)", style="dim")
+                parts.append((f"  ({loaded} loaded)", "dim"))
+        if status:
+            parts.append(("  ·  ", "dim"))
+            parts.append((status, "bold $text-warning" if trouble else "dim italic"))
         for part in filters.describe():
-            line.append("  ·  ", style="dim")
-            line.append(part)
-        line.append("  ·  ", style="dim")
-        line.append(f"sorted by {filters.sort.label}", style="dim")
+            parts.append(("  ·  ", "dim"))
+            parts.append(part)
+        parts.append(("  ·  ", "dim"))
+        parts.append((f"sorted by {filters.sort.label}", "dim"))
         if filters.active:
-            line.append("   esc clears", style="dim italic")
-        if loading:
-            line.append("   loading…", style="dim")
-        self.query_one("#filter-summary", Static).update(line)
+            parts.append((f"   {clear_key} clears", "dim italic"))
+        self.query_one("#filter-summary", Static).update(Content.assemble(*parts))
         self.set_class(filters.narrowed, "-filtered")
 
     def set_search(self, value: str) -> None:

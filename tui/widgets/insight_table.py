@@ -1,7 +1,8 @@
 """The table of insights on the list screen: one DataTable row per insight, keyed by its id.
 
 Rows are not widgets, so a few thousand loaded insights stay cheap. Server text goes through
-`safe_text`, so names with markup or escape codes show literally.
+`safe_text`, so names with markup or escape codes show literally. Column widths follow the
+terminal: the name keeps room to be read, and tags and creator shrink (then go) first.
 """
 
 from __future__ import annotations
@@ -13,31 +14,64 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import DataTable
 
 from tui.api.models import Insight
 from tui.timefmt import relative_time
 from tui.widgets.safe_text import clean, safe_text
 
-# (key, label, width); the name column takes what the others leave.
-_FIXED_COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("kind", "Kind", 10),
-    ("tags", "Tags", 18),
-    ("modified", "Modified", 10),
-    ("created_by", "Created by", 16),
-)
-_FAVOURITE_WIDTH = 1
-_MIN_NAME_WIDTH = 16
+# (key, label, width) in display order; the name column's width is worked out from the table's.
+Column = tuple[str, str, int]
+_LABELS = {
+    "favourite": "★",
+    "name": "Name",
+    "kind": "Kind",
+    "tags": "Tags",
+    "modified": "Modified",
+    "created_by": "Created by",
+}
+_ORDER = tuple(_LABELS)
+_FIXED_WIDTHS = {"favourite": 1, "kind": 10, "modified": 10}
+# Tags and creator: the width they like, the least they get before they are left out, and the
+# order they give way in (creator first).
+_IDEAL_WIDTHS = {"tags": 18, "created_by": 16}
+_SHRUNK_WIDTH = 10
+_GIVE_WAY = ("created_by", "tags")
+# The name is what people scan for: it keeps this much before tags and creator get any room.
+_NAME_WIDTH = 36
+_MIN_NAME_WIDTH = 8
 # Room for the vertical scrollbar, so the last column is not cut when the list scrolls.
 _SCROLLBAR_ALLOWANCE = 2
 
 
-class InsightTable(DataTable[Text]):
+def column_layout(table_width: int, cell_padding: int = 1) -> list[Column]:
+    """The columns for a table `table_width` cells wide: the name gets `_NAME_WIDTH` first;
+    what is left goes to tags and creator up to their ideal widths, and the rest to the name.
+    When even their shrunk widths do not fit, creator and then tags are left out."""
+    optional = list(_IDEAL_WIDTHS)
+    while True:
+        shown = [*_FIXED_WIDTHS, "name", *optional]
+        fixed = sum(_FIXED_WIDTHS.values()) + _SHRUNK_WIDTH * len(optional)
+        room = table_width - _SCROLLBAR_ALLOWANCE - fixed - 2 * cell_padding * len(shown)
+        if room >= _NAME_WIDTH or not optional:
+            break
+        optional.remove(next(key for key in _GIVE_WAY if key in optional))
+    widths = dict(_FIXED_WIDTHS)
+    spare = max(0, room - _NAME_WIDTH)
+    for key in optional:
+        grow = min(spare, _IDEAL_WIDTHS[key] - _SHRUNK_WIDTH)
+        widths[key] = _SHRUNK_WIDTH + grow
+        spare -= grow
+    widths["name"] = max(_MIN_NAME_WIDTH, min(room, _NAME_WIDTH) + spare)
+    return [(key, _LABELS[key], widths[key]) for key in _ORDER if key in widths]
+
+
+# Bindings declared in full (inherit_bindings=False): DataTable's and ScrollView's column keys
+# (left/right, ctrl+pgup) mean nothing with a row cursor, and would crowd the help screen.
+class InsightTable(DataTable[Text], inherit_bindings=False):
     """Insights as rows: favourite marker, name, kind, tags, last modified, created by."""
 
-    # Declared in full: DataTable's column keys (left/right, home/end) mean nothing with a row
-    # cursor, and would crowd the help screen.
-    _inherit_bindings = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "enter",
@@ -54,21 +88,27 @@ class InsightTable(DataTable[Text]):
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("home,ctrl+home", "scroll_top", "First", show=False),
         Binding("g", "scroll_top", "First", id="list.first", show=False, tooltip="First insight"),
-        Binding("end,ctrl+end", "scroll_bottom", "Last", show=False),
+        Binding("end,ctrl+end", "go_last", "Last", show=False),
         Binding(
             "G",
-            "scroll_bottom",
+            "go_last",
             "Last",
             id="list.last",
             show=False,
-            tooltip="Last loaded insight (loads more as you go)",
+            tooltip="Last insight (loads the rest from the server first)",
         ),
     ]
+
+    # How often "3 min ago" is worked out again (a class attribute, so a test can shorten it).
+    TIME_REFRESH_SECONDS: ClassVar[float] = 30.0
+
+    class LastRowRequested(Message):
+        """The user asked for the very last row (G): the screen may load the rest first."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self._insights: list[Insight] = []
-        self._name_width = 0
+        self._layout: list[Column] = []
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -113,7 +153,7 @@ class InsightTable(DataTable[Text]):
         if index is None:
             return False
         self._insights[index] = insight
-        columns = [key for key, _label, _width in self._columns()]
+        columns = [key for key, _label, _width in self._layout]
         for column_key, cell in zip(columns, self._cells(insight), strict=True):
             self.update_cell(str(insight.id), column_key, cell)
         return True
@@ -136,56 +176,68 @@ class InsightTable(DataTable[Text]):
         self._insights.insert(index, insight)
         self._rebuild(cursor_row=index)
 
+    # --- moving -------------------------------------------------------------------------------
+
+    def action_go_last(self) -> None:
+        """To the last loaded row at once; the screen loads the rest and comes back here."""
+        # Told first, so the screen knows the rest is coming before the cursor nears the end.
+        self.post_message(self.LastRowRequested())
+        self.action_scroll_bottom()
+
     # --- drawing ------------------------------------------------------------------------------
 
+    def on_mount(self) -> None:
+        self.set_interval(self.TIME_REFRESH_SECONDS, self.refresh_times)
+
     def on_resize(self, event: events.Resize) -> None:
-        width = self._name_width_for(event.size.width)
-        if width != self._name_width:
+        if column_layout(event.size.width, self.cell_padding) != self._layout:
             self._rebuild(cursor_row=self.cursor_row)
 
-    def _name_width_for(self, table_width: int) -> int:
-        padding = 2 * self.cell_padding * (len(_FIXED_COLUMNS) + 2)
-        fixed = _FAVOURITE_WIDTH + sum(width for _key, _label, width in _FIXED_COLUMNS)
-        return max(_MIN_NAME_WIDTH, table_width - fixed - padding - _SCROLLBAR_ALLOWANCE)
-
-    def _columns(self) -> list[tuple[str, str, int]]:
-        return [
-            ("favourite", "★", _FAVOURITE_WIDTH),
-            ("name", "Name", self._name_width),
-            *_FIXED_COLUMNS,
-        ]
-
     def _rebuild(self, *, cursor_row: int) -> None:
-        self._name_width = self._name_width_for(self.size.width)
+        self._layout = column_layout(self.size.width, self.cell_padding)
         self.clear(columns=True)
-        for key, label, width in self._columns():
+        for key, label, width in self._layout:
             self.add_column(Text(label), width=width, key=key)
         for insight in self._insights:
             self.add_row(*self._cells(insight), key=str(insight.id))
         if self._insights:
             self.move_cursor(row=min(cursor_row, len(self._insights) - 1), animate=False)
 
+    def refresh_times(self) -> None:
+        """Work out "3 min ago" again, so the Modified column ages while the list is open;
+        only the cells whose words changed are touched."""
+        if not any(key == "modified" for key, _label, _width in self._layout):
+            return
+        now = _now()
+        for insight in self._insights:
+            label = _modified(insight, now)
+            row_key = str(insight.id)
+            if self.get_cell(row_key, "modified").plain != label:
+                self.update_cell(row_key, "modified", Text(label))
+
     def _cells(self, insight: Insight) -> list[Text]:
-        favourite = Text("★", style="bold yellow") if insight.favorited else Text("")
+        widths = {key: width for key, _label, width in self._layout}
+        cells: dict[str, Text] = {
+            "favourite": Text("★", style="bold yellow") if insight.favorited else Text(""),
+            "kind": Text(insight.kind_label),
+            "modified": Text(_modified(insight, _now())),
+        }
         if insight.name and insight.name.strip():
-            name = safe_text(insight.name)
+            cells["name"] = safe_text(insight.name)
         else:
             # No name of its own: PostHog's derived name, dimmed so the difference shows.
-            name = safe_text(insight.derived_name or "Untitled", style="dim italic")
-        name.truncate(max(1, self._name_width), overflow="ellipsis")
-        tags = safe_text(", ".join(clean(tag) for tag in insight.tags), style="italic")
-        tags.truncate(_FIXED_COLUMNS[1][2], overflow="ellipsis")
+            cells["name"] = safe_text(insight.derived_name or "Untitled", style="dim italic")
+        cells["tags"] = safe_text(", ".join(clean(tag) for tag in insight.tags), style="italic")
         author = insight.created_by.display_name if insight.created_by else ""
-        created_by = safe_text(author)
-        created_by.truncate(_FIXED_COLUMNS[3][2], overflow="ellipsis")
-        return [
-            favourite,
-            name,
-            Text(insight.kind_label),
-            tags,
-            Text(relative_time(insight.last_modified_at or insight.updated_at, _now())),
-            created_by,
-        ]
+        cells["created_by"] = safe_text(author)
+        for key in ("name", "tags", "created_by"):
+            if key in widths:
+                cells[key].truncate(max(1, widths[key]), overflow="ellipsis")
+        return [cells[key] for key, _label, _width in self._layout]
+
+
+def _modified(insight: Insight, now: datetime) -> str:
+    return relative_time(insight.last_modified_at or insight.updated_at, now)
 
 
 def _now() -> datetime:

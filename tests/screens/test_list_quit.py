@@ -1,0 +1,95 @@
+"""Quitting while a refresh runs: the app asks first, and quitting cancels the calculation on
+the server before it exits (design.md, data flow §4)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+from list_support import settled_list
+from support import until
+from textual.pilot import Pilot
+
+from tui.app import QUIT_QUESTION, HogApp
+from tui.sandbox import SandboxConfig
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.insight_detail import InsightDetailScreen
+from tui.screens.insight_list import InsightListScreen
+
+
+@pytest.fixture
+def sandbox_config(sandbox_config: SandboxConfig) -> SandboxConfig:
+    """Calculations that take a minute, so one is surely running when the user quits."""
+    return dataclasses.replace(sandbox_config, query_seconds=60.0)
+
+
+def running_queries(state: Any, insight_id: int) -> list[str]:
+    return [
+        job.id
+        for job in state.jobs.values()
+        if job.insight_id == insight_id and job.id not in state.cancelled_queries
+    ]
+
+
+async def start_a_refresh(pilot: Pilot[Any], state: Any) -> str:
+    """Open the first insight and force a calculation; returns the query id."""
+    app = pilot.app
+    screen = await settled_list(pilot)
+    insight = screen.table.current
+    assert insight is not None
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, InsightDetailScreen))
+    await pilot.pause(0.3)
+    await pilot.press("R")
+    await until(pilot, lambda: running_queries(state, insight.id))
+    return running_queries(state, insight.id)[0]
+
+
+def question(app: HogApp) -> str:
+    assert isinstance(app.screen, ConfirmScreen), app.screen
+    return str(app.screen.query_one("#confirm-message").render())
+
+
+async def test_quit_during_a_refresh_asks_then_cancels_it_on_the_server(
+    make_hog_app: Any, sandbox_state: Any
+):
+    app = make_hog_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        query_id = await start_a_refresh(pilot, sandbox_state)
+
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert question(app) == QUIT_QUESTION
+        # Staying changes nothing: the calculation goes on.
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, InsightDetailScreen))
+        assert app.is_running and app.running_refreshes()
+        assert query_id not in sandbox_state.cancelled_queries
+
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: not app.is_running)
+    assert query_id in sandbox_state.cancelled_queries
+    assert app.session is not None and app.session.api.closed
+
+
+async def test_quit_pressed_again_at_the_question_means_yes(make_hog_app: Any, sandbox_state: Any):
+    app = make_hog_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        query_id = await start_a_refresh(pilot, sandbox_state)
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("ctrl+q")  # pressing quit again is "yes"
+        await until(pilot, lambda: not app.is_running)
+    assert query_id in sandbox_state.cancelled_queries
+
+
+async def test_quit_with_nothing_running_does_not_ask(make_hog_app: Any):
+    app = make_hog_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, InsightListScreen))
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: not app.is_running)
+        assert not isinstance(app.screen, ConfirmScreen)
