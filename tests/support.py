@@ -39,3 +39,15 @@ async def until(pilot: Pilot[Any], check: Callable[[], object], timeout: float =
 def notifications(app: App[Any]) -> list[str]:
     """The text of every notification the app has shown and still holds."""
     return [str(n.message) for n in app._notifications]
+
+
+def visible_footer_keys(screen: Any) -> list[str]:
+    """The descriptions of the footer keys fully on screen (left of the palette key, which is
+    docked right): what a person at that terminal width can read."""
+    keys = list(screen.query("FooterKey"))
+    palette = next(key for key in keys if key.has_class("-command-palette"))
+    return [
+        str(getattr(key, "description", ""))
+        for key in keys
+        if key is not palette and key.region.width and key.region.right <= palette.region.x
+    ]

@@ -383,9 +383,14 @@ async def test_markup_in_server_text_shows_literally(
         assert "\x1b" not in shown
 
 
-def test_palette_lists_the_insight_commands() -> None:
-    screen = InsightDetailScreen(1)
-    titles = [command.title for command in screen.palette_commands()]
+async def test_palette_lists_the_insight_commands_with_their_keys(
+    make_hog_app: Any, sandbox_state: Any
+) -> None:
+    insight = first_insight(sandbox_state, "TrendsQuery", cached=True)
+    app = make_hog_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_detail(pilot, insight["id"])
+        commands = {command.title: command.help for command in screen.palette_commands()}
     for title in (
         "insight: save",
         "insight: refresh",
@@ -393,7 +398,9 @@ def test_palette_lists_the_insight_commands() -> None:
         "insight: copy query JSON",
         "insight: toggle favourite",
     ):
-        assert title in titles
+        assert title in commands
+    assert commands["insight: save"].endswith("(^s)")
+    assert commands["insight: copy link"].endswith("(y)")
 
 
 async def test_y_copies_the_link_and_the_palette_copies_the_query(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from detail_support import first_insight, open_detail, until_dialog
-from support import until
+from support import until, visible_footer_keys
 from textual.widgets import Input, Tabs, TextArea
 
 from tui.screens.help import describe_keys
@@ -83,3 +83,12 @@ async def test_stay_on_leave_keeps_the_refresh_running(make_hog_app: Any, sandbo
         await pilot.pause(0.3)
         assert screen.has_class("-refreshing")
         assert not sandbox_state.cancelled_queries
+
+
+async def test_at_80_columns_the_footer_still_shows_help(make_hog_app: Any, sandbox_state: Any):
+    insight = first_insight(sandbox_state, "TrendsQuery", cached=True)
+    app = make_hog_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_detail(pilot, insight["id"])
+        visible = visible_footer_keys(screen)
+        assert "Save" in visible and "Refresh" in visible and "Help" in visible, visible

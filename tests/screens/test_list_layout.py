@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 from list_support import settled_list
-from support import until
+from support import until, visible_footer_keys
 
-from tui.screens.insight_list import InsightListScreen
 from tui.timefmt import relative_time
 from tui.widgets import insight_table
 from tui.widgets.insight_table import InsightTable
@@ -18,18 +17,6 @@ from tui.widgets.insight_table import InsightTable
 
 def column_widths(table: InsightTable) -> dict[str, int]:
     return {str(key.value): column.width for key, column in table.columns.items()}
-
-
-def visible_footer_keys(screen: InsightListScreen) -> list[str]:
-    """The descriptions of the footer keys that are fully on screen (left of the palette key,
-    which is docked right)."""
-    keys = list(screen.query("FooterKey"))
-    palette = next(key for key in keys if key.has_class("-command-palette"))
-    return [
-        str(getattr(key, "description", ""))
-        for key in keys
-        if key is not palette and key.region.width and key.region.right <= palette.region.x
-    ]
 
 
 async def test_at_80_columns_the_name_takes_the_room(make_hog_app: Any):

@@ -32,6 +32,7 @@ from textual.worker import Worker, WorkerState
 from tui.api import InsightsAPI, RefreshJob, RefreshMode, RefreshState, RefreshUpdate
 from tui.api.errors import ApiError, NotFoundError
 from tui.api.models import Insight
+from tui.commands import with_key_hint
 from tui.drafts import CorruptDraftError, DraftStore, DraftWriter, draft_key
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.conflict import ConflictScreen, DraftChoice, DraftScreen
@@ -284,6 +285,8 @@ class InsightDetailScreen(Screen[Insight | None]):
             "copy_link",
             "Copy link",
             id="insight.copy_link",
+            # Off the footer so "? Help" still fits at 80 columns; help and the palette list it.
+            show=False,
             tooltip="Copy the insight's web link",
         ),
         Binding(
@@ -1172,37 +1175,55 @@ class InsightDetailScreen(Screen[Insight | None]):
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         """This screen's actions for the command palette (see HogApp.get_system_commands)."""
-        yield SystemCommand("insight: save", "Save the changes (ctrl+s)", self.action_save)
-        yield SystemCommand("insight: refresh", "Recalculate the results (r)", self.action_refresh)
+        yield SystemCommand(
+            "insight: save",
+            with_key_hint(self, "Save the changes", "insight.save"),
+            self.action_save,
+        )
+        yield SystemCommand(
+            "insight: refresh",
+            with_key_hint(self, "Recalculate the results", "insight.refresh"),
+            self.action_refresh,
+        )
         yield SystemCommand(
             "insight: force refresh",
-            "Recalculate even when the cached result is fresh (R)",
+            with_key_hint(
+                self, "Recalculate even when the cached result is fresh", "insight.force_refresh"
+            ),
             lambda: self.action_refresh(RefreshMode.FORCE_ASYNC.value),
         )
         if self._job is not None:
             yield SystemCommand(
-                "insight: cancel refresh", "Stop the calculation (esc)", self.action_cancel_refresh
+                "insight: cancel refresh",
+                with_key_hint(self, "Stop the calculation", "insight.cancel_refresh"),
+                self.action_cancel_refresh,
             )
-        yield SystemCommand("insight: copy link", "Copy the web link (y)", self.action_copy_link)
+        yield SystemCommand(
+            "insight: copy link",
+            with_key_hint(self, "Copy the web link", "insight.copy_link"),
+            self.action_copy_link,
+        )
         yield SystemCommand(
             "insight: copy query JSON", "Copy the query as JSON", self.action_copy_query
         )
         yield SystemCommand(
-            "insight: toggle favourite", "Star or unstar (f)", self.action_toggle_favourite
+            "insight: toggle favourite",
+            with_key_hint(self, "Star or unstar", "insight.favourite"),
+            self.action_toggle_favourite,
         )
         yield SystemCommand(
             "insight: edit name",
-            "Put the cursor in the name (e)",
+            with_key_hint(self, "Put the cursor in the name", "insight.edit_name"),
             partial(self.action_edit, "#name"),
         )
         yield SystemCommand(
             "insight: edit tags",
-            "Put the cursor in the tags (t)",
+            with_key_hint(self, "Put the cursor in the tags", "insight.edit_tags"),
             partial(self.action_edit, "#tags"),
         )
         yield SystemCommand(
             "insight: edit description",
-            "Put the cursor in the description (D)",
+            with_key_hint(self, "Put the cursor in the description", "insight.edit_description"),
             partial(self.action_edit, "#description"),
         )
         if self._kept is not None:
