@@ -15,6 +15,22 @@ from tui.sandbox import DEFAULT_PROJECT_ID, DEMO_API_KEY
 
 SANDBOX_BASE_URL = "http://sandbox.test"
 
+#: A minimal Trends insight query, as PostHog's frontend saves one.
+TRENDS_QUERY: dict[str, Any] = {
+    "kind": "InsightVizNode",
+    "source": {
+        "kind": "TrendsQuery",
+        "interval": "day",
+        "dateRange": {"date_from": "-7d"},
+        "series": [{"kind": "EventsNode", "event": "$pageview", "math": "total"}],
+    },
+}
+
+
+def hogql_query(text: str) -> dict[str, Any]:
+    """An SQL insight's query around the HogQL `text`."""
+    return {"kind": "DataVisualizationNode", "source": {"kind": "HogQLQuery", "query": text}}
+
 
 def make_api(app: Any, api_key: str = DEMO_API_KEY, **kwargs: Any) -> InsightsAPI:
     """A client that talks HTTP to the in-process sandbox."""

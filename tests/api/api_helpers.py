@@ -10,16 +10,6 @@ from typing import Any
 from tui.api import PollPolicy, RefreshJob, RefreshState
 from tui.sandbox import SandboxConfig, create_app
 
-TRENDS: dict[str, Any] = {
-    "kind": "InsightVizNode",
-    "source": {
-        "kind": "TrendsQuery",
-        "interval": "day",
-        "dateRange": {"date_from": "-7d"},
-        "series": [{"kind": "EventsNode", "event": "$pageview", "math": "total"}],
-    },
-}
-
 #: Retries that take milliseconds, for sandboxes with injected faults.
 FAST_RETRY: dict[str, Any] = {
     "retry_base_delay": 0.001,
@@ -28,10 +18,6 @@ FAST_RETRY: dict[str, Any] = {
 }
 #: PostHog's polling cadence, scaled down.
 FAST_POLL = PollPolicy(initial=0.02, factor=1.25, max_interval=0.05, timeout=30.0)
-
-
-def sql(text: str) -> dict[str, Any]:
-    return {"kind": "DataVisualizationNode", "source": {"kind": "HogQLQuery", "query": text}}
 
 
 def sandbox(**config: Any) -> Any:

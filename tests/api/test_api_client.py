@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from api_helpers import FAST_POLL, TRENDS, sandbox
-from support import SANDBOX_BASE_URL, make_api
+from api_helpers import FAST_POLL, sandbox
+from support import SANDBOX_BASE_URL, TRENDS_QUERY, make_api
 
 from tui import __version__
 from tui.api import (
@@ -180,7 +180,7 @@ async def test_unknown_insight_is_not_found(api: InsightsAPI) -> None:
 
 async def test_create_update_soft_delete_restore(api: InsightsAPI, sandbox_state: Any) -> None:
     created = await api.create_insight(
-        name="Signups by day", query=TRENDS, description="first draft", tags=["growth"]
+        name="Signups by day", query=TRENDS_QUERY, description="first draft", tags=["growth"]
     )
     assert created.id in sandbox_state.insights
     assert created.name == "Signups by day"
@@ -236,7 +236,7 @@ async def test_hard_delete_is_explained(api: InsightsAPI, sandbox_state: Any) ->
 async def test_activity_of_one_insight_and_of_the_project(
     api: InsightsAPI, sandbox_state: Any
 ) -> None:
-    created = await api.create_insight(name="Activity probe", query=TRENDS)
+    created = await api.create_insight(name="Activity probe", query=TRENDS_QUERY)
     await api.update_insight(created.id, name="Activity probe 2")
     await api.soft_delete_insight(created.id)
     await api.restore_insight(created.id)

@@ -6,7 +6,8 @@ import asyncio
 from typing import Any
 
 import pytest
-from api_helpers import FAST_POLL, FAST_RETRY, TRENDS, start_worker
+from api_helpers import FAST_POLL, FAST_RETRY, start_worker
+from support import TRENDS_QUERY
 
 from tui.api import InsightsAPI, NetworkError, NotFoundError, RefreshState
 from tui.sandbox import DEMO_API_KEY, FaultSpec, SandboxConfig, serve_in_thread
@@ -17,7 +18,7 @@ async def test_a_session_against_a_real_server(live_sandbox: Any) -> None:
         total = await api.check_access()
         ids = [insight.id async for insight in api.iter_insights(page_size=20)]
         assert len(ids) == total
-        created = await api.create_insight(name="Over the wire", query=TRENDS)
+        created = await api.create_insight(name="Over the wire", query=TRENDS_QUERY)
         renamed = await api.update_insight(created.id, name="Over the wire, renamed")
         assert renamed.name == "Over the wire, renamed"
         final = await api.refresh(created.id, "async", poll=FAST_POLL).wait()
@@ -36,7 +37,7 @@ async def test_cancelling_a_worker_cancels_the_query_over_the_network() -> None:
     )
     try:
         async with InsightsAPI(handle.url, 1, DEMO_API_KEY) as api:
-            created = await api.create_insight(name="Long", query=TRENDS)
+            created = await api.create_insight(name="Long", query=TRENDS_QUERY)
             job = api.refresh(created.id, "async", poll=FAST_POLL)
             task = await start_worker(job)
             task.cancel()

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from api_helpers import FAST_POLL, TRENDS, SharedClock, eventually, sandbox, sql, start_worker
-from support import make_api
+from api_helpers import FAST_POLL, SharedClock, eventually, sandbox, start_worker
+from support import TRENDS_QUERY, hogql_query, make_api
 
 from tui.api import (
     InsightsAPI,
@@ -39,7 +39,7 @@ def _polls(state: Any) -> list[tuple[str, str, str, Any]]:
 async def test_async_refresh_polls_with_progress_then_returns_the_result(
     api: InsightsAPI, sandbox_state: Any
 ) -> None:
-    insight = await api.create_insight(name="Fresh trends", query=TRENDS)
+    insight = await api.create_insight(name="Fresh trends", query=TRENDS_QUERY)
     assert insight.result is None  # never calculated
 
     updates = await _collect(api.refresh(insight.id, RefreshMode.ASYNC, poll=FAST_POLL))
@@ -61,7 +61,7 @@ async def test_async_refresh_polls_with_progress_then_returns_the_result(
 
 
 async def test_blocking_refresh_needs_no_polling(api: InsightsAPI, sandbox_state: Any) -> None:
-    insight = await api.create_insight(name="Blocking trends", query=TRENDS)
+    insight = await api.create_insight(name="Blocking trends", query=TRENDS_QUERY)
     final = await api.refresh(insight.id, "force_blocking", poll=FAST_POLL).wait()
     assert final.state is RefreshState.DONE
     assert final.insight is not None and final.insight.result
@@ -69,7 +69,7 @@ async def test_blocking_refresh_needs_no_polling(api: InsightsAPI, sandbox_state
 
 
 async def test_force_cache_refresh_returns_at_once(api: InsightsAPI, sandbox_state: Any) -> None:
-    insight = await api.create_insight(name="Cache only", query=TRENDS)
+    insight = await api.create_insight(name="Cache only", query=TRENDS_QUERY)
     final = await api.refresh(insight.id, RefreshMode.FORCE_CACHE).wait()
     assert final.state is RefreshState.DONE
     assert final.insight is not None and final.insight.result is None  # a cache miss is fine
@@ -77,7 +77,9 @@ async def test_force_cache_refresh_returns_at_once(api: InsightsAPI, sandbox_sta
 
 
 async def test_a_failing_query_fails_with_the_servers_message(api: InsightsAPI) -> None:
-    insight = await api.create_insight(name="Broken SQL", query=sql("select FAIL from events"))
+    insight = await api.create_insight(
+        name="Broken SQL", query=hogql_query("select FAIL from events")
+    )
     final = await api.refresh(insight.id, "async", poll=FAST_POLL).wait()
     assert final.state is RefreshState.FAILED
     assert final.message == "Unable to resolve field: FAIL"
@@ -85,14 +87,14 @@ async def test_a_failing_query_fails_with_the_servers_message(api: InsightsAPI) 
 
 async def test_a_crashing_query_fails_with_a_generic_message(api: InsightsAPI) -> None:
     # error with no message: the poll answers 500 with the status in its body.
-    insight = await api.create_insight(name="Crash", query=sql("select CRASH from events"))
+    insight = await api.create_insight(name="Crash", query=hogql_query("select CRASH from events"))
     final = await api.refresh(insight.id, "async", poll=FAST_POLL).wait()
     assert final.state is RefreshState.FAILED
     assert final.message and "failed" in final.message
 
 
 async def test_blocking_failure_inside_a_200_is_a_failure(api: InsightsAPI) -> None:
-    insight = await api.create_insight(name="Broken blocking", query=sql("select FAIL"))
+    insight = await api.create_insight(name="Broken blocking", query=hogql_query("select FAIL"))
     final = await api.refresh(insight.id, RefreshMode.BLOCKING, poll=FAST_POLL).wait()
     assert final.state is RefreshState.FAILED
     assert final.message == "Unable to resolve field: FAIL"
@@ -101,7 +103,7 @@ async def test_blocking_failure_inside_a_200_is_a_failure(api: InsightsAPI) -> N
 async def test_concurrency_limit_inside_a_200_is_a_failure() -> None:
     app = _app(max_concurrent_queries=0)
     async with make_api(app) as api:
-        insight = await api.create_insight(name="Too many", query=TRENDS)
+        insight = await api.create_insight(name="Too many", query=TRENDS_QUERY)
         final = await api.refresh(insight.id, "async", poll=FAST_POLL).wait()
     assert final.state is RefreshState.FAILED
     assert final.message == "concurrency_limit_exceeded"
@@ -111,7 +113,7 @@ async def test_cancel_stops_polling_and_cancels_on_the_server() -> None:
     app = _app(query_seconds=30)
     state = app.state.sandbox
     async with make_api(app) as api:
-        insight = await api.create_insight(name="Slow", query=TRENDS)
+        insight = await api.create_insight(name="Slow", query=TRENDS_QUERY)
         job = api.refresh(insight.id, "async", poll=FAST_POLL)
         updates: list[RefreshUpdate] = []
         async for update in job:
@@ -135,7 +137,7 @@ async def test_cancel_before_the_first_answer_deletes_by_client_query_id() -> No
     app = _app(query_seconds=30)
     state = app.state.sandbox
     async with make_api(app) as api:
-        insight = await api.create_insight(name="Slow blocking", query=TRENDS)
+        insight = await api.create_insight(name="Slow blocking", query=TRENDS_QUERY)
         job = api.refresh(insight.id, RefreshMode.FORCE_BLOCKING, poll=FAST_POLL)
         task = asyncio.create_task(job.wait())
         await eventually(lambda: job.client_query_id in state.blocking)  # it is calculating
@@ -202,7 +204,7 @@ async def test_cancelling_the_task_still_cancels_on_the_server() -> None:
     app = _app(query_seconds=30)
     state = app.state.sandbox
     async with make_api(app) as api:
-        insight = await api.create_insight(name="Abandoned", query=TRENDS)
+        insight = await api.create_insight(name="Abandoned", query=TRENDS_QUERY)
         job = api.refresh(insight.id, "async", poll=FAST_POLL)
         task = await start_worker(job)
         await eventually(lambda: _polls(state))  # it is following the calculation
@@ -217,7 +219,7 @@ async def test_cancelling_the_task_during_the_first_request_cancels_by_client_id
     app = _app(query_seconds=30)
     state = app.state.sandbox
     async with make_api(app) as api:
-        insight = await api.create_insight(name="Abandoned blocking", query=TRENDS)
+        insight = await api.create_insight(name="Abandoned blocking", query=TRENDS_QUERY)
         job = api.refresh(insight.id, RefreshMode.BLOCKING, poll=FAST_POLL)
         task = asyncio.create_task(job.wait())
         await eventually(lambda: job.client_query_id in state.blocking)
@@ -232,7 +234,7 @@ async def test_a_status_that_expires_while_polling_is_expired() -> None:
     # The job finishes at 0.05 s and its status is gone 0.01 s later; the first poll is later.
     app = _app(query_seconds=0.05, query_ttl_seconds=0.01)
     async with make_api(app) as api:
-        insight = await api.create_insight(name="Expiring", query=TRENDS)
+        insight = await api.create_insight(name="Expiring", query=TRENDS_QUERY)
         poll = PollPolicy(initial=0.3, factor=1.25, max_interval=0.3, timeout=10)
         final = await api.refresh(insight.id, "async", poll=poll).wait()
     assert final.state is RefreshState.EXPIRED
@@ -240,7 +242,7 @@ async def test_a_status_that_expires_while_polling_is_expired() -> None:
 
 
 async def test_a_query_cancelled_elsewhere_is_expired(api: InsightsAPI) -> None:
-    insight = await api.create_insight(name="Cancelled elsewhere", query=TRENDS)
+    insight = await api.create_insight(name="Cancelled elsewhere", query=TRENDS_QUERY)
     job = api.refresh(insight.id, "async", poll=FAST_POLL)
     states = []
     async for update in job:
@@ -255,7 +257,7 @@ async def test_giving_up_after_the_poll_timeout_cancels_on_the_server() -> None:
     app = _app(query_seconds=30)
     state = app.state.sandbox
     async with make_api(app) as api:
-        insight = await api.create_insight(name="Forever", query=TRENDS)
+        insight = await api.create_insight(name="Forever", query=TRENDS_QUERY)
         poll = PollPolicy(initial=0.02, factor=1.25, max_interval=0.05, timeout=0.15)
         job = api.refresh(insight.id, "async", poll=poll)
         final = await job.wait()
@@ -265,7 +267,7 @@ async def test_giving_up_after_the_poll_timeout_cancels_on_the_server() -> None:
 
 
 async def test_query_status_and_cancel_query(api: InsightsAPI) -> None:
-    insight = await api.create_insight(name="Status probe", query=TRENDS)
+    insight = await api.create_insight(name="Status probe", query=TRENDS_QUERY)
     started = await api.get_insight(insight.id, refresh="force_async")
     assert started.query_status is not None and started.query_status.id
     status = await api.query_status(started.query_status.id)
@@ -316,7 +318,7 @@ async def test_polls_never_overlap(sandbox_app: Any) -> None:
     async with InsightsAPI(
         "http://sandbox.test", 1, "phx_sandbox_demo_key", transport=Slow(app=sandbox_app)
     ) as api:
-        insight = await api.create_insight(name="Slow polls", query=TRENDS)
+        insight = await api.create_insight(name="Slow polls", query=TRENDS_QUERY)
         poll = PollPolicy(initial=0.001, factor=1.0, max_interval=0.001, timeout=30)
         final = await api.refresh(insight.id, "async", poll=poll).wait()
     assert final.state is RefreshState.DONE
@@ -339,7 +341,7 @@ async def test_the_server_cancel_survives_a_second_task_cancel() -> None:
     async with InsightsAPI(
         "http://sandbox.test", 1, "phx_sandbox_demo_key", transport=SlowDelete(app=app)
     ) as api:
-        insight = await api.create_insight(name="Cancelled twice", query=TRENDS)
+        insight = await api.create_insight(name="Cancelled twice", query=TRENDS_QUERY)
         job = api.refresh(insight.id, "async", poll=FAST_POLL)
         task = await start_worker(job)
         task.cancel()
@@ -367,7 +369,7 @@ async def test_polls_follow_posthogs_cadence_then_give_up_after_ten_minutes() ->
         await clock.sleep(seconds)
 
     async with make_api(app, rate_limit_per_minute=None, rate_limit_per_hour=None) as api:
-        insight = await api.create_insight(name="Never ends", query=TRENDS)
+        insight = await api.create_insight(name="Never ends", query=TRENDS_QUERY)
         job = RefreshJob(api, insight.id, "async", clock=clock, sleep=sleep)
         final = await job.wait()
     assert final.state is RefreshState.FAILED and "timed out" in (final.message or "")
@@ -422,7 +424,7 @@ async def test_a_blocking_refresh_recovers_from_a_gateway_timeout() -> None:
     async with InsightsAPI(
         "http://sandbox.test", 1, "phx_sandbox_demo_key", transport=transport
     ) as api:
-        insight = await api.create_insight(name="Behind a gateway", query=TRENDS)
+        insight = await api.create_insight(name="Behind a gateway", query=TRENDS_QUERY)
         job = api.refresh(insight.id, RefreshMode.FORCE_BLOCKING, poll=poll)
         updates = await _collect(job)
         await asyncio.gather(*behind)

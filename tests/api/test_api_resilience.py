@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from api_helpers import FAST_RETRY, TRENDS, SharedClock, eventually, sandbox
-from support import SANDBOX_BASE_URL, make_api
+from api_helpers import FAST_RETRY, SharedClock, eventually, sandbox
+from support import SANDBOX_BASE_URL, TRENDS_QUERY, make_api
 
 from tui.api import (
     InsightsAPI,
@@ -387,7 +387,7 @@ async def test_polls_and_the_users_calls_together_never_see_a_429() -> None:
         clock=clock,
         sleep=clock.sleep,
     ) as api:
-        insight = await api.create_insight(name="Long one", query=TRENDS)
+        insight = await api.create_insight(name="Long one", query=TRENDS_QUERY)
         job = api.refresh(insight.id, "force_async")
 
         async def browse() -> int:

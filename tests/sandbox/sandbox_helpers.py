@@ -12,19 +12,6 @@ from tui.sandbox import DEMO_API_KEY, SandboxConfig, create_app
 
 BASE = "/api/environments/1"
 INSIGHTS = f"{BASE}/insights"
-TRENDS_QUERY: dict[str, Any] = {
-    "kind": "InsightVizNode",
-    "source": {
-        "kind": "TrendsQuery",
-        "interval": "day",
-        "dateRange": {"date_from": "-7d"},
-        "series": [{"kind": "EventsNode", "event": "$pageview", "math": "total"}],
-    },
-}
-
-
-def hogql(text: str) -> dict[str, Any]:
-    return {"kind": "DataVisualizationNode", "source": {"kind": "HogQLQuery", "query": text}}
 
 
 class FakeClock:

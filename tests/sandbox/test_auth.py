@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sandbox_helpers import BASE, INSIGHTS, TRENDS_QUERY, app_with, client_for
+from sandbox_helpers import BASE, INSIGHTS, app_with, client_for
+from support import TRENDS_QUERY
 
 from tui.sandbox import DEMO_API_KEY, OTHER_PROJECT_API_KEY, READONLY_API_KEY
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox_helpers import INSIGHTS, TRENDS_QUERY, live
+from sandbox_helpers import INSIGHTS, live
+from support import TRENDS_QUERY
 
 BASIC_FIELDS = [
     "id",

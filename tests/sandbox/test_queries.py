@@ -8,13 +8,12 @@ from typing import Any
 from sandbox_helpers import (
     BASE,
     INSIGHTS,
-    TRENDS_QUERY,
     FakeClock,
     app_with,
     client_for,
-    hogql,
     live,
 )
+from support import TRENDS_QUERY, hogql_query
 
 
 async def _start(client: Any, state: Any, query: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -112,7 +111,7 @@ async def test_unknown_query_id_is_404(client: Any) -> None:
 async def test_an_error_without_a_message_is_500(
     client: Any, sandbox_state: Any, clock: FakeClock
 ) -> None:
-    status = await _start(client, sandbox_state, hogql("select CRASH from events"))
+    status = await _start(client, sandbox_state, hogql_query("select CRASH from events"))
     clock.advance(5)
     response = await client.get(f"{BASE}/query/{status['id']}/")
     assert response.status_code == 500
@@ -247,7 +246,9 @@ async def test_a_finished_blocking_refresh_can_be_read_by_its_client_query_id() 
         meanwhile = await http.get(f"{BASE}/query/cq-4/")
         assert (await request).status_code == 200
         done = await http.get(f"{BASE}/query/cq-4/")
-        created = await http.post(f"{INSIGHTS}/", json={"name": "F", "query": hogql("select FAIL")})
+        created = await http.post(
+            f"{INSIGHTS}/", json={"name": "F", "query": hogql_query("select FAIL")}
+        )
         await http.get(
             f"{INSIGHTS}/{created.json()['id']}/",
             params={"refresh": "blocking", "client_query_id": "cq-5"},

@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sandbox_helpers import INSIGHTS, TRENDS_QUERY, FakeClock, app_with, client_for, hogql
+from sandbox_helpers import INSIGHTS, FakeClock, app_with, client_for
+from support import TRENDS_QUERY, hogql_query
 
 from tui.sandbox.timeutil import iso, parse_iso
 
@@ -146,7 +147,9 @@ async def test_a_hogql_fail_ends_in_error_and_leaves_the_cache(
     client: Any, sandbox_state: Any, clock: FakeClock
 ) -> None:
     created = (
-        await client.post(f"{INSIGHTS}/", json={"name": "Broken", "query": hogql("select FAIL")})
+        await client.post(
+            f"{INSIGHTS}/", json={"name": "Broken", "query": hogql_query("select FAIL")}
+        )
     ).json()
     status = (await _get(client, created, "force_async"))["query_status"]
     clock.advance(1)
@@ -161,7 +164,9 @@ async def test_a_blocking_failure_is_a_200_with_an_error_status(
     client: Any, sandbox_state: Any
 ) -> None:
     created = (
-        await client.post(f"{INSIGHTS}/", json={"name": "Broken", "query": hogql("select FAIL")})
+        await client.post(
+            f"{INSIGHTS}/", json={"name": "Broken", "query": hogql_query("select FAIL")}
+        )
     ).json()
     response = await client.get(
         f"{INSIGHTS}/{created['id']}/", params={"refresh": "blocking", "client_query_id": "abc"}
