@@ -24,8 +24,8 @@ from textual.screen import Screen
 
 from tui.api.errors import ApiError
 from tui.api.models import Insight
+from tui.safe_text import clean
 from tui.session import HasSession
-from tui.widgets.safe_text import clean
 
 # PostHog short ids are 8 characters of [A-Za-z0-9].
 _SHORT_ID = re.compile(r"[A-Za-z0-9]{8}")

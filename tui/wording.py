@@ -4,7 +4,7 @@ is a bug, named by its type rather than shown as a traceback."""
 from __future__ import annotations
 
 from tui.api.errors import ApiError
-from tui.widgets.safe_text import clean
+from tui.safe_text import clean
 
 
 def error_text(error: BaseException | None) -> str:

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from tui.widgets.safe_text import clean
+from tui.safe_text import clean
 
 ConflictChoice = Literal["overwrite", "reload", "cancel"]
 DraftChoice = Literal["restore", "later", "discard"]

@@ -29,8 +29,8 @@ from tui.config import (
     parse_project_id,
 )
 from tui.credentials import ENV_VAR, CredentialsError, check_key_shape
+from tui.safe_text import clean
 from tui.session import AccessCheckError, LoginError, Session, build_session, login
-from tui.widgets.safe_text import clean
 from tui.wording import error_text
 
 if TYPE_CHECKING:

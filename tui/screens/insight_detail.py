@@ -34,6 +34,7 @@ from tui.api.errors import ApiError, NotFoundError
 from tui.api.models import Insight
 from tui.commands import with_key_hint
 from tui.drafts import CorruptDraftError, DraftStore, DraftWriter, draft_key
+from tui.safe_text import clean, clean_multiline, safe_text
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.conflict import ConflictScreen, DraftChoice, DraftScreen
 from tui.session import HasSession
@@ -42,7 +43,6 @@ from tui.widgets.insight_header import InsightHeader, format_tags, parse_tags
 from tui.widgets.query_editor import QueryEditor, QueryProblem, format_query
 from tui.widgets.refresh_meter import RefreshMeter
 from tui.widgets.results_view import ResultsView
-from tui.widgets.safe_text import clean, clean_multiline, safe_text
 from tui.wording import error_text
 
 #: What a new insight starts with: pageviews per day over the last week.

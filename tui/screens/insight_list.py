@@ -31,12 +31,12 @@ from tui.api import InsightsAPI, ListFilters
 from tui.api.errors import NetworkError, RateLimitedError, ServerError
 from tui.api.models import Insight, Page
 from tui.commands import key_hint, with_key_hint
+from tui.safe_text import clean
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.insight_detail import InsightDetailScreen
 from tui.session import HasSession
 from tui.widgets.filter_bar import FilterBar, FilterState
 from tui.widgets.insight_table import InsightTable
-from tui.widgets.safe_text import clean
 from tui.wording import error_text
 
 PAGE_SIZE = 100

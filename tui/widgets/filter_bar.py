@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
-from tui.widgets.safe_text import clean
+from tui.safe_text import clean
 
 
 class SortOrder(StrEnum):

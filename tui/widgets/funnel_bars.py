@@ -10,8 +10,8 @@ from typing import Any
 from rich.text import Text
 from textual.widget import Widget
 
+from tui.safe_text import clean
 from tui.widgets.result_cells import format_number, format_percent, number, plain
-from tui.widgets.safe_text import clean
 
 _NAME_WIDTH = 24
 _NUMBERS_WIDTH = 50

@@ -15,8 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from tui.api.models import Insight
+from tui.safe_text import clean, safe_text
 from tui.timefmt import as_utc, relative_time
-from tui.widgets.safe_text import clean, safe_text
 
 
 def parse_tags(text: str) -> list[str]:

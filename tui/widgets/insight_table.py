@@ -18,8 +18,8 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from tui.api.models import Insight
+from tui.safe_text import clean, safe_text
 from tui.timefmt import relative_time
-from tui.widgets.safe_text import clean, safe_text
 
 # (key, label, width) in display order; the name column's width is worked out from the table's.
 Column = tuple[str, str, int]

@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.text import Text
 
-from tui.widgets.safe_text import clean, safe_text
+from tui.safe_text import clean, safe_text
 
 MISSING = "—"
 

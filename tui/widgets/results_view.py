@@ -18,10 +18,10 @@ from textual.message import Message
 from textual.widgets import Button, ContentSwitcher, DataTable, Static
 
 from tui.api.models import InsightKind
+from tui.safe_text import safe_text
 from tui.widgets.funnel_bars import FunnelBars, funnel_groups, time_bins
 from tui.widgets.result_cells import cell, format_number
 from tui.widgets.retention_table import RetentionTable, cohorts
-from tui.widgets.safe_text import safe_text
 from tui.widgets.trends_chart import TrendsChart, is_series_result
 
 #: The button's words when it asks for a calculation.

@@ -9,8 +9,8 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
+from tui.safe_text import safe_text
 from tui.widgets.result_cells import MISSING, format_number, format_percent, number, plain
-from tui.widgets.safe_text import safe_text
 
 
 def cohorts(result: Any) -> list[dict[str, Any]]:

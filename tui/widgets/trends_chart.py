@@ -12,8 +12,8 @@ from textual.containers import Vertical
 from textual.widgets import DataTable
 from textual_plotext import PlotextPlot
 
+from tui.safe_text import clean, safe_text
 from tui.widgets.result_cells import cell, format_compact, number, plain
-from tui.widgets.safe_text import clean, safe_text
 
 # plotext's legend takes the width it needs; long labels would squeeze the plot away.
 _LEGEND_WIDTH = 32
