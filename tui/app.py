@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from tui.commands import GoToInsightProvider
 from tui.config import ConfigError, load_config
+from tui.messages import OpenInsight
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.first_run import FirstRunConfig, FirstRunScreen
 from tui.screens.help import HelpScreen
@@ -127,6 +128,12 @@ class HogApp(App[None]):
         self.session = message.session
         self._describe_session()
         self.switch_screen(InsightListScreen())
+
+    def on_open_insight(self, message: OpenInsight) -> None:
+        # Imported here: the editor is the heaviest screen and most sessions start on the list.
+        from tui.screens.insight_detail import InsightDetailScreen
+
+        self.push_screen(InsightDetailScreen(message.insight_id))
 
     def set_keymap(self, keymap: Mapping[str, str]) -> None:
         super().set_keymap(keymap)
