@@ -25,8 +25,10 @@ import keyring.backends.fail
 import pytest
 
 import tui
-from tui import __main__ as cli
 from tui import config, credentials
+from tui.cli import main
+from tui.cli.app import prepare_session
+from tui.cli.parser import build_parser
 from tui.config import Profile
 from tui.sandbox import (
     DEFAULT_PROJECT_ID,
@@ -46,7 +48,7 @@ def run_cli(
     stdin: str = "",
 ) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    status = cli.main(list(argv))
+    status = main(list(argv))
     out, err = capsys.readouterr()
     return status, out, err
 
@@ -77,14 +79,14 @@ def login(
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
-        cli.main(["--version"])
+        main(["--version"])
     assert caught.value.code == 0
     assert capsys.readouterr().out.strip() == f"hogtui {tui.__version__}"
 
 
 def test_help_shows_examples(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
-        cli.main(["--help"])
+        main(["--help"])
     out = capsys.readouterr().out
     assert "hogtui --demo" in out
     assert "hogtui auth login" in out
@@ -328,15 +330,15 @@ def test_opening_the_app_on_another_host_refuses_the_stored_key(
     assert login(capsys, monkeypatch, live_sandbox.url)[0] == 0
 
     # prepare_session is what `hogtui --host ...` runs before the app opens.
-    elsewhere = cli.build_parser().parse_args(["--host", "https://posthog.example.com"])
+    elsewhere = build_parser().parse_args(["--host", "https://posthog.example.com"])
     with pytest.raises(credentials.CredentialsError) as caught:
-        cli.prepare_session(elsewhere)
+        prepare_session(elsewhere)
     assert str(caught.value).startswith(
         f"The key saved for profile 'sb' belongs to {live_sandbox.url}"
     )
     # The same host spelled another way still finds the key.
-    same = cli.build_parser().parse_args(["--host", live_sandbox.url + "/"])
-    session = cli.prepare_session(same)
+    same = build_parser().parse_args(["--host", live_sandbox.url + "/"])
+    session = prepare_session(same)
     assert session is not None
     asyncio.run(session.aclose())
 
@@ -450,8 +452,8 @@ def test_bad_config_is_one_line_not_a_traceback(
 
 
 def test_nothing_configured_opens_the_first_run_screen() -> None:
-    args = cli.build_parser().parse_args([])
-    assert cli.prepare_session(args) is None
+    args = build_parser().parse_args([])
+    assert prepare_session(args) is None
 
 
 def test_flags_build_the_session_over_the_profile(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -459,8 +461,8 @@ def test_flags_build_the_session_over_the_profile(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("POSTHOG_PERSONAL_API_KEY", "phx_key")
     monkeypatch.setenv("POSTHOG_HOST", "https://eu.posthog.com")
 
-    args = cli.build_parser().parse_args(["--project", "5"])
-    session = cli.prepare_session(args)
+    args = build_parser().parse_args(["--project", "5"])
+    session = prepare_session(args)
 
     assert session is not None
     assert session.profile == Profile("work", "https://eu.posthog.com", 5)
@@ -505,6 +507,34 @@ def test_export_without_configuration_says_what_to_do(
     status, _, err = run_cli(capsys, monkeypatch, "export", "1")
     assert status == 2
     assert "hogtui auth login" in err
+
+
+def test_demo_export_reads_the_built_in_demo_data(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A saved profile pointing elsewhere must not matter: --demo serves its own data.
+    config.save_profile(Profile("work", "https://us.posthog.com", 1))
+    demo = create_app(SandboxConfig()).state.sandbox.insights.values()
+    first = min((insight for insight in demo if not insight["deleted"]), key=lambda i: i["id"])
+
+    status, out, err = run_cli(
+        capsys, monkeypatch, "--demo", "export", str(first["id"]), "--format", "json"
+    )
+    assert status == 0, err
+    assert json.loads(out)["short_id"] == first["short_id"]
+
+    status, out, err = run_cli(capsys, monkeypatch, "--demo", "export", first["short_id"])
+    assert status == 0, err
+    assert first["short_id"] in out.splitlines()[1]
+
+    status, out, err = run_cli(capsys, monkeypatch, "--demo", "export", "999999")
+    assert status == 1
+    assert err == "hogtui: No insight '999999' in the demo data.\n"
+
+    status, out, err = run_cli(capsys, monkeypatch, "--demo", "export", "1", "--host", "eu")
+    assert status == 2
+    assert out == ""
+    assert "--demo runs its own server" in err
 
 
 def _read_line(stream: Any, timeout: float) -> str:

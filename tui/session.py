@@ -1,5 +1,5 @@
 """A Session bundles what the screens work with: the profile, one API client and the draft store.
-Built once by `__main__` (or by the first-run screen) and owned by the app, which closes it.
+Built once by `tui.cli` (or by the first-run screen) and owned by the app, which closes it.
 `login` is the one way a profile and its key get saved, for `hogtui auth login` and first run."""
 
 from __future__ import annotations

@@ -1,0 +1,197 @@
+"""`hogtui auth login|logout|status`: save a profile and its key after the server accepts them,
+forget them, and say where the key in use comes from (never the key itself). The keyring and the
+HTTP client are imported inside the commands, so `hogtui auth --help` stays quick."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+
+from tui.cli.common import EXIT_FAILURE, EXIT_USAGE, CliError, say
+from tui.cli.target import resolve
+from tui.config import (
+    DEFAULT_PROFILE_NAME,
+    EU_CLOUD,
+    HOST_ENV,
+    PROJECT_ENV,
+    US_CLOUD,
+    Profile,
+    check_host,
+    check_profile_name,
+    load_config,
+    needs_insecure,
+    normalise_host,
+    parse_project_id,
+    remove_profile,
+)
+
+
+def _ask(prompt: str) -> str:
+    try:
+        return input(prompt).strip()
+    except EOFError:
+        raise CliError("Login cancelled.") from None
+
+
+def _ask_host(default: str | None) -> str:
+    say("PostHog host:")
+    say(f"  1) US cloud  {US_CLOUD}")
+    say(f"  2) EU cloud  {EU_CLOUD}")
+    say("  or the URL of your own PostHog")
+    answer = _ask(f"Host [{default or '1'}]: ")
+    choices = {"1": US_CLOUD, "2": EU_CLOUD}
+    if not answer:
+        return default or US_CLOUD
+    return choices.get(answer, answer)
+
+
+def _ask_key(host: str) -> str:
+    say(f"Create a personal API key at {host}/settings/user-api-keys")
+    try:
+        return getpass.getpass("Personal API key (input hidden): ")
+    except EOFError:
+        raise CliError("Login cancelled.") from None
+
+
+def cmd_auth_login(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from tui.credentials import ENV_VAR, check_key_shape
+    from tui.session import AccessCheckError, LoginError, login
+
+    config = load_config()
+    name = check_profile_name(args.profile or config.default_profile_name() or DEFAULT_PROFILE_NAME)
+    existing = config.profiles.get(name)
+    interactive = not args.api_key_stdin and sys.stdin.isatty()
+
+    host_text = args.host or os.environ.get(HOST_ENV, "").strip() or None
+    if host_text is None:
+        if interactive:
+            host_text = _ask_host(existing.host if existing else None)
+        elif existing is not None:
+            host_text = existing.host
+        else:
+            raise CliError(f"No host given: pass --host (or set {HOST_ENV})", EXIT_USAGE)
+    keep_consent = (
+        existing is not None and existing.insecure and normalise_host(host_text) == existing.host
+    )
+    host = check_host(host_text, insecure=args.insecure or keep_consent)
+
+    project_text: str | int | None = args.project or os.environ.get(PROJECT_ENV, "").strip()
+    if not project_text:
+        if interactive:
+            default = f" [{existing.project_id}]" if existing else ""
+            project_text = _ask(f"Project id (the number after /project/ in its URL){default}: ")
+            project_text = project_text or (existing.project_id if existing else "")
+        elif existing is not None:
+            project_text = existing.project_id
+        else:
+            raise CliError(
+                f"No project id given: pass --project (or set {PROJECT_ENV})", EXIT_USAGE
+            )
+    project_id = parse_project_id(project_text)
+
+    if args.api_key_stdin:
+        key = check_key_shape(sys.stdin.read())
+    elif interactive:
+        key = check_key_shape(_ask_key(host))
+    else:
+        raise CliError(
+            "No terminal to ask for the API key: pipe it in with --api-key-stdin", EXIT_USAGE
+        )
+
+    profile = Profile(name=name, host=host, project_id=project_id, insecure=needs_insecure(host))
+    if interactive:
+        say(f"Checking with {host} …")
+    try:
+        result = asyncio.run(login(profile, key, plaintext=args.store_plaintext))
+    except AccessCheckError as exc:
+        raise CliError(f"Login failed, nothing was saved. {exc}") from None
+    except LoginError as exc:
+        raise CliError(str(exc)) from None
+
+    saved = result.profile
+    print(f"Profile {name!r} saved in {result.config_path}: {host}, project {saved.project_id}.")
+    if result.key_problem is not None:
+        raise CliError(
+            f"The API key was accepted by the server but not saved. {result.key_problem}"
+        )
+    print(f"The API key is kept in the {result.key_location}.")
+    if args.store_plaintext:
+        say(
+            "warning: the API key is stored unencrypted; anyone who can read that file "
+            "can use your PostHog account. `hogtui auth logout` deletes it."
+        )
+    if os.environ.get(ENV_VAR, "").strip():
+        say(f"note: {ENV_VAR} is set in this shell and takes precedence over the saved key.")
+    return 0
+
+
+def cmd_auth_logout(args: argparse.Namespace) -> int:
+    from tui.credentials import ENV_VAR, delete_api_key
+
+    config = load_config()
+    name = args.profile or config.default_profile_name()
+    if name is None:
+        raise CliError(f"No profile to log out of (none in {config.path}).")
+    check_profile_name(name)
+    removed = delete_api_key(name)
+    if removed:
+        print(f"Removed the API key of profile {name!r} from the {' and the '.join(removed)}.")
+    else:
+        print(f"No API key was stored for profile {name!r}.")
+    if args.remove_profile:
+        if remove_profile(name):
+            print(f"Removed profile {name!r} from {config.path}.")
+        else:
+            print(f"There was no profile {name!r} in {config.path}.")
+    if os.environ.get(ENV_VAR, "").strip():
+        say(f"note: {ENV_VAR} is still set in this shell; unset it to stop using that key.")
+    return 0
+
+
+def cmd_auth_status(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from tui.credentials import CredentialsError, resolve_api_key
+    from tui.session import AccessCheckError, check_access
+
+    resolved = resolve(args)
+    if resolved is None:
+        print(f"Not logged in: no profile in {load_config().path}.")
+        print("Run `hogtui auth login`, or `hogtui --demo` to try the app without an account.")
+        return EXIT_FAILURE
+    profile = resolved.profile
+    saved = "" if resolved.saved else " (not saved; from flags or environment)"
+    rows = [
+        ("profile", f"{profile.name}{saved}"),
+        ("host", f"{profile.host}  (from {resolved.origins['host']})"),
+        ("project", f"{profile.project_id}  (from {resolved.origins['project_id']})"),
+    ]
+    try:
+        key = resolve_api_key(profile)
+    except CredentialsError as exc:
+        rows.append(("API key", f"none. {exc}"))
+        _print_rows(rows)
+        return EXIT_FAILURE
+    rows.append(("API key", f"from the {key.source}"))
+    status = 0
+    if args.check:
+        try:
+            asyncio.run(check_access(profile, key.key))
+            rows.append(("server", "accepts the key"))
+        except AccessCheckError as exc:
+            rows.append(("server", f"refuses: {exc}"))
+            status = EXIT_FAILURE
+    else:
+        rows.append(("server", "not asked (add --check)"))
+    _print_rows(rows)
+    return status
+
+
+def _print_rows(rows: Sequence[tuple[str, str]]) -> None:
+    for label, value in rows:
+        print(f"{label:<9} {value}")
