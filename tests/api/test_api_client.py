@@ -134,6 +134,19 @@ async def test_get_insight_full_serializer(api: InsightsAPI, sandbox_state: Any)
     assert "basic" not in query
 
 
+async def test_get_insight_can_ask_for_the_basic_serializer(
+    api: InsightsAPI, sandbox_state: Any
+) -> None:
+    stored = next(i for i in sandbox_state.insights.values() if not i["deleted"])
+    insight = await api.get_insight(stored["id"], basic=True)
+    assert insight.id == stored["id"] and insight.short_id == stored["short_id"]
+    _, _, query, _ = sandbox_state.requests[-1]
+    assert "basic=true" in query
+    # The basic field set: no results and nothing calculated, only what a list row shows.
+    assert insight.result is None and insight.query_status is None
+    assert insight.filters_hash is None
+
+
 @pytest.mark.parametrize("mode", list(RefreshMode))
 async def test_get_insight_sends_every_refresh_mode(
     api: InsightsAPI, sandbox_state: Any, mode: RefreshMode
@@ -277,74 +290,6 @@ async def test_trending_after_views(api: InsightsAPI, sandbox_state: Any) -> Non
         await api.mark_viewed(stored["id"])
     trending = await api.trending_insights(days=7, limit=100)
     assert stored["id"] in {i.id for i in trending.results}
-
-
-async def test_sharing_enable_rotate_disable(api: InsightsAPI, sandbox_state: Any) -> None:
-    stored = next(
-        i
-        for i in sandbox_state.insights.values()
-        if not i["deleted"] and i["id"] not in sandbox_state.sharing
-    )
-    sharing = await api.get_sharing(stored["id"])
-    assert sharing.enabled is False
-    assert sharing.access_token  # an unsaved config already has a token
-
-    enabled = await api.set_sharing(stored["id"], enabled=True)
-    assert enabled.enabled and enabled.created_at is not None
-    token = enabled.access_token
-    assert token is not None
-    assert api.public_url(token) == f"{SANDBOX_BASE_URL}/shared/{token}"
-    assert api.embed_url(token) == f"{SANDBOX_BASE_URL}/embedded/{token}"
-
-    rotated = await api.rotate_sharing_token(stored["id"])
-    assert rotated.access_token and rotated.access_token != token
-    assert (await api.get_sharing(stored["id"])).access_token == rotated.access_token
-
-    disabled = await api.set_sharing(stored["id"], enabled=False)
-    assert disabled.enabled is False
-    activity = await api.insight_activity(stored["id"], limit=3)
-    assert [e.activity for e in activity.results] == [
-        "sharing disabled",
-        "access token refreshed",
-        "sharing enabled",
-    ]
-
-
-async def test_sharing_password_needs_the_feature(api: InsightsAPI, sandbox_state: Any) -> None:
-    stored = next(i for i in sandbox_state.insights.values() if not i["deleted"])
-    with pytest.raises(PermissionDeniedError) as caught:
-        await api.set_sharing(stored["id"], password_required=True)
-    # The bare {"error": ...} body of the sharing endpoints is read and shown.
-    assert "Advanced Permissions" in str(caught.value)
-    with pytest.raises(ValidationError) as refused:
-        await api.create_sharing_password(stored["id"], password="long-enough-1")
-    assert "not enabled" in str(refused.value)
-
-
-async def test_sharing_passwords_when_allowed() -> None:
-    app = sandbox(insights=5, advanced_permissions=True)
-    async with make_api(app) as api:
-        insight = (await api.list_insights(limit=1)).results[0]
-        await api.set_sharing(insight.id, enabled=True, password_required=True)
-        created = await api.create_sharing_password(insight.id, password="hunter22!", note="ci")
-        assert created["password"] == "hunter22!"
-        sharing = await api.get_sharing(insight.id)
-        assert [p["note"] for p in sharing.share_passwords] == ["ci"]
-        await api.delete_sharing_password(insight.id, created["id"])
-        assert (await api.get_sharing(insight.id)).share_passwords == []
-
-
-async def test_access_controls_read_and_set(api: InsightsAPI, sandbox_state: Any) -> None:
-    stored = next(i for i in sandbox_state.insights.values() if not i["deleted"])
-    controls = await api.get_access_controls(stored["id"])
-    assert "editor" in controls.available_access_levels
-    result = await api.set_access_level(stored["id"], "viewer")
-    assert result["access_level"] == "viewer"
-    again = await api.get_access_controls(stored["id"])
-    assert [c["access_level"] for c in again.access_controls] == ["viewer"]
-    with pytest.raises(ValidationError) as caught:
-        await api.set_access_level(stored["id"], "owner")
-    assert caught.value.attr == "access_level"
 
 
 async def test_export_csv_and_json(api: InsightsAPI, sandbox_state: Any) -> None:

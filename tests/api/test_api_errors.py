@@ -71,6 +71,43 @@ def test_bare_error_body_of_sharing_endpoints() -> None:
     assert "Password protection is not enabled" in str(bad)
 
 
+SHARING = "/api/environments/1/insights/7/sharing/"
+
+
+@pytest.mark.parametrize(
+    ("status", "path", "text", "kind"),
+    [
+        (
+            403,
+            SHARING,
+            "Sharing with password requires the Advanced Permissions feature",
+            PermissionDeniedError,
+        ),
+        (
+            400,
+            SHARING + "passwords/",
+            "Password must be at least 8 characters long",
+            ValidationError,
+        ),
+        (400, SHARING + "passwords/", "Password protection is not enabled", ValidationError),
+        (401, "/shared/tok_abcdef", "Incorrect password", AuthenticationError),
+    ],
+)
+def test_a_bare_sharing_refusal_is_the_message(
+    status: int, path: str, text: str, kind: type[ApiError]
+) -> None:
+    error = error_from_response(status, {"error": text}, method="POST", path=path)
+    assert type(error) is kind
+    assert str(error) == f"{text}."  # not about the API key, not wrapped in request words
+    assert error.detail == text and error.status == status and error.attr is None
+
+
+def test_a_bare_401_elsewhere_is_still_about_the_key() -> None:
+    error = _error(401, {"error": "Unauthorized"})
+    assert isinstance(error, AuthenticationError)
+    assert "API key was rejected" in str(error)
+
+
 def test_validation_names_the_field() -> None:
     error = _error(
         400,

@@ -10,15 +10,12 @@ from typing import Any
 import pytest
 
 from tui.api.models import (
-    ActivityLogEntry,
     Insight,
     InsightKind,
     QueryStatus,
     ShapeError,
-    SharingConfiguration,
     UserBasic,
     kind_of_query,
-    parse_activity_page,
     parse_page,
 )
 
@@ -522,100 +519,6 @@ def test_query_status_without_progress_or_id() -> None:
     assert status.complete and not status.error
 
 
-ACTIVITY_BODY: dict[str, Any] = {
-    "results": [
-        {
-            "id": "0192a3b4-0000-7000-8000-000000000001",
-            "user": {"first_name": "Ada", "email": "ada@example.com"},
-            "unread": False,
-            "organization_id": "0190-org",
-            "was_impersonated": False,
-            "is_system": False,
-            "activity": "updated",
-            "item_id": "4711",
-            "scope": "Insight",
-            "detail": {
-                "id": "4711",
-                "changes": [
-                    {
-                        "type": "Insight",
-                        "action": "changed",
-                        "field": "name",
-                        "before": "Old",
-                        "after": "New",
-                    },
-                    {
-                        "type": "Insight",
-                        "action": "changed",
-                        "field": "dashboards",
-                        "before": [],
-                        "after": [{"dashboard": {"id": 1, "name": "Main"}}],
-                    },
-                ],
-                "merge": None,
-                "trigger": None,
-                "name": "New",
-                "short_id": "AaVQ8Ijw",
-                "type": None,
-            },
-            "created_at": "2025-10-01T08:00:00Z",
-        },
-        {
-            # Someone failed a shared-link password: no user.
-            "id": "0192a3b4-0000-7000-8000-000000000002",
-            "user": None,
-            "activity": "share_login_failed",
-            "item_id": "4711",
-            "scope": "Insight",
-            "detail": {
-                "changes": [{"action": "created", "field": "authentication_attempt"}],
-                "name": "New",
-            },
-            "created_at": "2025-10-01T09:00:00Z",
-        },
-        {
-            # An older server: integer id and item id, no detail at all.
-            "id": 42,
-            "user": {"id": 3, "email": "sys@posthog.com"},
-            "activity": "created",
-            "item_id": 4711,
-            "scope": "Insight",
-            "created_at": "2021-06-01T00:00:00Z",
-        },
-        "garbage",
-    ],
-    "next": "https://us.posthog.com/api/environments/1/insights/4711/activity/?page=2&limit=10",
-    "previous": None,
-    "total_count": 23,
-}
-
-
-def test_activity_page_of_several_versions() -> None:
-    page = parse_activity_page(ACTIVITY_BODY)
-    assert page.total_count == 23
-    assert page.has_next
-    assert page.skipped == 1
-    updated, login, old = page.results
-    assert updated.actor == "Ada"
-    assert [c.field for c in updated.changes] == ["name", "dashboards"]
-    assert updated.changes[0].before == "Old" and updated.changes[0].after == "New"
-    assert updated.detail.short_id == "AaVQ8Ijw"
-    assert login.user is None
-    assert login.actor == "Someone"
-    assert login.changes[0].field == "authentication_attempt"
-    assert old.id == "42" and old.item_id == "4711"
-    assert old.changes == []
-
-
-def test_activity_entry_with_broken_detail_keeps_the_rest() -> None:
-    entry = ActivityLogEntry.model_validate(
-        {"activity": "deleted", "detail": "oops", "user": [], "is_system": True}
-    )
-    assert entry.activity == "deleted"
-    assert entry.changes == []
-    assert entry.actor == "PostHog"
-
-
 def test_page_parsing_skips_unreadable_rows_and_keeps_count() -> None:
     body = {
         "count": 1234,
@@ -636,29 +539,6 @@ def test_page_without_count_and_bare_list() -> None:
     assert page.count is None and page.next is None
     listing = parse_page([BASIC_ROW, OLD_LEGACY], Insight)
     assert listing.count == 2 and [i.id for i in listing.results] == [17, 3]
-
-
-def test_sharing_configuration_shapes() -> None:
-    never_enabled = SharingConfiguration.model_validate(
-        {
-            "created_at": None,
-            "enabled": False,
-            "access_token": "tok_abcdef",
-            "settings": None,
-            "password_required": False,
-            "share_passwords": [],
-        }
-    )
-    assert never_enabled.access_token == "tok_abcdef" and not never_enabled.enabled
-    # The published example has only three fields.
-    docs = SharingConfiguration.model_validate(
-        {"created_at": "2019-08-24T14:15:22Z", "enabled": True, "access_token": "string"}
-    )
-    assert docs.enabled and docs.share_passwords == [] and docs.password_required is False
-    odd = SharingConfiguration.model_validate(
-        {"enabled": None, "share_passwords": [None, {"id": 1}]}
-    )
-    assert odd.enabled is False and odd.share_passwords == [{"id": 1}]
 
 
 def test_dashboard_ids_survive_junk_beside_them() -> None:

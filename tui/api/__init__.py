@@ -18,6 +18,7 @@ from tui.api.errors import (
     ValidationError,
 )
 from tui.api.models import (
+    AccessControlEntry,
     AccessControls,
     ActivityChange,
     ActivityLogEntry,
@@ -25,18 +26,28 @@ from tui.api.models import (
     DashboardTile,
     Insight,
     InsightKind,
+    NewSharePassword,
     Page,
     QueryProgress,
     QueryStatus,
+    SharePassword,
     SharingConfiguration,
     UserBasic,
 )
 from tui.api.pacing import Priority, RateLimit, RatePacer
-from tui.api.refresh import PollPolicy, RefreshJob, RefreshMode, RefreshState, RefreshUpdate
+from tui.api.refresh import (
+    PollPolicy,
+    RefreshClient,
+    RefreshJob,
+    RefreshMode,
+    RefreshState,
+    RefreshUpdate,
+)
 from tui.api.retry import RetryPolicy
 
 __all__ = [
     "UNSET",
+    "AccessControlEntry",
     "AccessControls",
     "ActivityChange",
     "ActivityLogEntry",
@@ -50,6 +61,7 @@ __all__ = [
     "ListFilters",
     "MethodNotAllowedError",
     "NetworkError",
+    "NewSharePassword",
     "NotFoundError",
     "Page",
     "PermissionDeniedError",
@@ -60,12 +72,14 @@ __all__ = [
     "RateLimit",
     "RateLimitedError",
     "RatePacer",
+    "RefreshClient",
     "RefreshJob",
     "RefreshMode",
     "RefreshState",
     "RefreshUpdate",
     "RetryPolicy",
     "ServerError",
+    "SharePassword",
     "SharingConfiguration",
     "UnexpectedResponseError",
     "UserBasic",

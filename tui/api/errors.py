@@ -30,6 +30,8 @@ __all__ = [
 
 _MISSING_SCOPE = re.compile(r"missing required scope '([^']+)'")
 _NO_PROJECT_ACCESS = re.compile(r"does not have access to the requested project")
+#: The sharing endpoints and shared pages, whose refusals are bare `{"error": ...}` bodies.
+_SHARING_PATH = re.compile(r"/sharing(/|$)|^/(shared|embedded)/")
 _EXPECTED_AVAILABLE = re.compile(r"Expected available in (\d+(?:\.\d+)?) seconds?")
 # An error page can be long; a message only needs its start.
 _EXCERPT = 200
@@ -198,6 +200,27 @@ def _body_fields(body: Any) -> tuple[str | None, str | None, str | None, str | N
     return text(detail), text(body.get("code")), text(body.get("type")), text(body.get("attr"))
 
 
+def _bare_error(body: Any) -> str | None:
+    """The text of a bare `{"error": "..."}` body (the sharing endpoints' refusals: a feature
+    the plan lacks, a password too short, a wrong share password), if `body` is one."""
+    if not isinstance(body, dict) or any(key in body for key in ("detail", "type", "code")):
+        return None
+    text = body.get("error")
+    if not isinstance(text, str) or not text.strip():
+        return None
+    text = _excerpt(text)
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+
+
+#: The kinds a bare `{"error": ...}` refusal becomes; other statuses read it as any detail.
+_BARE_ERROR_KINDS: dict[int, type[ApiError]] = {
+    400: ValidationError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    422: ValidationError,
+}
+
+
 def _excerpt(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"
@@ -226,6 +249,11 @@ def error_from_response(
     }
     said = f": {detail.rstrip('.')}" if detail else ""
 
+    bare = _bare_error(body) if _SHARING_PATH.search(path) else None
+    if bare is not None and status in _BARE_ERROR_KINDS:
+        # Written for people already, and about the share, not the key or the request (a proxy's
+        # bare 401 elsewhere is still about the key).
+        return _BARE_ERROR_KINDS[status](bare, **common)
     if status == 401:
         if code == "not_authenticated":
             message = (

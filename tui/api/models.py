@@ -2,29 +2,53 @@
 
 Unknown fields are kept (`model_extra`), optional fields may be missing or null, and a field
 that fails to parse falls back to its default instead of failing the whole object. `query` stays
-raw JSON.
+raw JSON. The field types live in wire.py; the activity, sharing and access models in
+collaboration_models.py, and are handed on from here, so `tui.api.models` names every model.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import re
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidatorFunctionWrapHandler,
-    WrapValidator,
+from pydantic import BaseModel, BeforeValidator, Field
+
+from tui.api.collaboration_models import (
+    AccessControlEntry,
+    AccessControls,
+    ActivityChange,
+    ActivityDetail,
+    ActivityLogEntry,
+    ActivityPage,
+    NewSharePassword,
+    SharePassword,
+    SharingConfiguration,
+    parse_activity_page,
 )
-from pydantic import ValidationError as PydanticValidationError
+from tui.api.wire import (
+    Flag,
+    IdText,
+    OptBool,
+    OptDatetime,
+    OptDict,
+    OptInt,
+    OptStr,
+    OptUser,
+    Strings,
+    UserBasic,
+    WireModel,
+    count_of,
+    fallback,
+    link_of,
+    only_dicts,
+    only_ids,
+    parse_rows,
+)
 
 __all__ = [
+    "AccessControlEntry",
     "AccessControls",
     "ActivityChange",
     "ActivityDetail",
@@ -33,10 +57,12 @@ __all__ = [
     "DashboardTile",
     "Insight",
     "InsightKind",
+    "NewSharePassword",
     "Page",
     "QueryProgress",
     "QueryStatus",
     "ShapeError",
+    "SharePassword",
     "SharingConfiguration",
     "UserBasic",
     "kind_of_query",
@@ -45,63 +71,6 @@ __all__ = [
 ]
 
 T = TypeVar("T", bound=BaseModel)
-
-
-def _fallback(default: Any) -> WrapValidator:
-    """A validator that turns a value which fails to parse into `default`, so one odd field
-    (a "string" placeholder, a wrong type from an old server) never hides the rest."""
-
-    def validate(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        try:
-            return handler(value)
-        except PydanticValidationError:
-            return copy.copy(default)
-
-    return WrapValidator(validate)
-
-
-def _only_dicts(value: Any) -> Any:
-    """Keep the object entries of a list and drop the rest (a `null` or a string in a list of
-    objects)."""
-    if not isinstance(value, list):
-        return []
-    return [item for item in value if isinstance(item, dict)]
-
-
-def _only_strings(value: Any) -> list[str]:
-    """Keep the text entries of a list (tags can come back as `[null]` in generated examples)."""
-    if not isinstance(value, list):
-        return []
-    return [item for item in value if isinstance(item, str)]
-
-
-def _only_ids(value: Any) -> list[int]:
-    """Keep the whole-number entries of a list of ids (`[null, 3]` keeps 3)."""
-    if not isinstance(value, list):
-        return []
-    numbers = (_whole_number(item) for item in value)
-    return [n for n in numbers if isinstance(n, int) and not isinstance(n, bool)]
-
-
-def _whole_number(value: Any) -> Any:
-    """Counters sometimes arrive as floats or numeric strings; keep them as ints."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value == value and abs(value) != float("inf"):
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(float(value))
-        except ValueError:
-            return value
-    return value
-
-
-def _as_text(value: Any) -> Any:
-    """Ids that are uuids on new servers and ints on old ones: keep them as text."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value
 
 
 def _json_object(value: Any) -> Any:
@@ -114,46 +83,7 @@ def _json_object(value: Any) -> Any:
     return value
 
 
-OptStr = Annotated[str | None, _fallback(None)]
-OptInt = Annotated[int | None, BeforeValidator(_whole_number), _fallback(None)]
-OptBool = Annotated[bool | None, _fallback(None)]
-OptDatetime = Annotated[datetime | None, _fallback(None)]
-OptDict = Annotated[dict[str, Any] | None, _fallback(None)]
-Flag = Annotated[bool, _fallback(False)]
-IdText = Annotated[str | None, BeforeValidator(_as_text), _fallback(None)]
-Strings = Annotated[list[str], BeforeValidator(_only_strings)]
-
-
-class _WireModel(BaseModel):
-    """Keeps unknown fields, accepts field names and aliases alike."""
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=False)
-
-
-class UserBasic(_WireModel):
-    """PostHog's `UserBasic`; older servers send only id, uuid, distinct_id, first_name, email."""
-
-    id: OptInt = None
-    uuid: IdText = None
-    distinct_id: OptStr = None
-    first_name: OptStr = None
-    last_name: OptStr = None
-    email: OptStr = None
-    is_email_verified: OptBool = None
-    hedgehog_config: OptDict = None
-    role_at_organization: OptStr = None
-
-    @property
-    def display_name(self) -> str:
-        """The person's name, else their email, else a placeholder."""
-        full = " ".join(part for part in (self.first_name, self.last_name) if part).strip()
-        return full or self.email or "Unknown user"
-
-
-OptUser = Annotated[UserBasic | None, _fallback(None)]
-
-
-class DashboardTile(_WireModel):
+class DashboardTile(WireModel):
     """One placement of an insight on a dashboard."""
 
     id: OptInt = None
@@ -161,7 +91,7 @@ class DashboardTile(_WireModel):
     deleted: OptBool = None
 
 
-class QueryProgress(_WireModel):
+class QueryProgress(WireModel):
     """How far a running ClickHouse query is (`?show_progress=true`)."""
 
     bytes_read: OptInt = None
@@ -178,7 +108,7 @@ class QueryProgress(_WireModel):
         return max(0.0, min(1.0, self.rows_read / self.estimated_rows_total))
 
 
-class QueryStatus(_WireModel):
+class QueryStatus(WireModel):
     """The state of an async calculation (`query_status` in insight and query answers)."""
 
     id: IdText = None
@@ -196,8 +126,8 @@ class QueryStatus(_WireModel):
     task_id: OptStr = None
     insight_id: OptInt = None
     dashboard_id: OptInt = None
-    labels: Annotated[list[str] | None, _fallback(None)] = None
-    query_progress: Annotated[QueryProgress | None, _fallback(None)] = None
+    labels: Annotated[list[str] | None, fallback(None)] = None
+    query_progress: Annotated[QueryProgress | None, fallback(None)] = None
 
     @property
     def failed(self) -> bool:
@@ -318,7 +248,7 @@ def _words(name: str) -> str:
     return " ".join([words[0], *(w.lower() for w in words[1:])]) if words else name
 
 
-class Insight(_WireModel):
+class Insight(WireModel):
     """An insight as the full serializer (retrieve/create/update) or the basic one (list)
     sends it."""
 
@@ -327,20 +257,20 @@ class Insight(_WireModel):
     name: OptStr = None
     derived_name: OptStr = None
     description: OptStr = None
-    filters: Annotated[dict[str, Any], _fallback({})] = Field(default_factory=dict)
-    query: Annotated[dict[str, Any] | None, BeforeValidator(_json_object), _fallback(None)] = None
+    filters: Annotated[dict[str, Any], fallback({})] = Field(default_factory=dict)
+    query: Annotated[dict[str, Any] | None, BeforeValidator(_json_object), fallback(None)] = None
     order: OptInt = None
     deleted: Flag = False
-    dashboards: Annotated[list[int], BeforeValidator(_only_ids)] = Field(default_factory=list)
-    dashboard_tiles: Annotated[list[DashboardTile], BeforeValidator(_only_dicts)] = Field(
+    dashboards: Annotated[list[int], BeforeValidator(only_ids)] = Field(default_factory=list)
+    dashboard_tiles: Annotated[list[DashboardTile], BeforeValidator(only_dicts)] = Field(
         default_factory=list
     )
     last_refresh: OptDatetime = None
     cache_target_age: OptDatetime = None
     next_allowed_client_refresh: OptDatetime = None
     result: Any = None
-    has_more: Annotated[bool | None, _fallback(None)] = Field(default=None, alias="hasMore")
-    columns: Annotated[list[Any] | None, _fallback(None)] = None
+    has_more: Annotated[bool | None, fallback(None)] = Field(default=None, alias="hasMore")
+    columns: Annotated[list[Any] | None, fallback(None)] = None
     created_at: OptDatetime = None
     created_by: OptUser = None
     updated_at: OptDatetime = None
@@ -355,11 +285,11 @@ class Insight(_WireModel):
     user_access_level: OptStr = None
     timezone: OptStr = None
     is_cached: OptBool = None
-    query_status: Annotated[QueryStatus | None, _fallback(None)] = None
+    query_status: Annotated[QueryStatus | None, fallback(None)] = None
     hogql: OptStr = None
-    types: Annotated[list[Any] | None, _fallback(None)] = None
+    types: Annotated[list[Any] | None, fallback(None)] = None
     resolved_date_range: OptDict = None
-    alerts: Annotated[list[Any], _fallback([])] = Field(default_factory=list)
+    alerts: Annotated[list[Any], fallback([])] = Field(default_factory=list)
     last_viewed_at: OptDatetime = None
     search_match_type: OptStr = None
     filters_hash: OptStr = None
@@ -409,61 +339,7 @@ class Insight(_WireModel):
         return self.query_status is not None and self.query_status.running
 
 
-class ActivityChange(_WireModel):
-    """One field change in an activity entry."""
-
-    type: OptStr = None
-    action: OptStr = None
-    field: OptStr = None
-    before: Any = None
-    after: Any = None
-
-
-class ActivityDetail(_WireModel):
-    """The `detail` of an activity entry: what changed, on which item."""
-
-    id: IdText = None
-    changes: Annotated[list[ActivityChange] | None, BeforeValidator(_only_dicts)] = None
-    merge: Any = None
-    trigger: OptDict = None
-    name: OptStr = None
-    short_id: OptStr = None
-    type: OptStr = None
-    context: Any = None
-
-
-class ActivityLogEntry(_WireModel):
-    """One entry of an insight's (or the project's insights') activity log."""
-
-    id: IdText = None
-    user: OptUser = None
-    unread: OptBool = None
-    organization_id: IdText = None
-    was_impersonated: OptBool = None
-    is_system: OptBool = None
-    activity: Annotated[str, _fallback("")] = ""
-    item_id: IdText = None
-    scope: OptStr = None
-    detail: Annotated[ActivityDetail, _fallback(ActivityDetail())] = Field(
-        default_factory=ActivityDetail
-    )
-    created_at: OptDatetime = None
-
-    @property
-    def changes(self) -> list[ActivityChange]:
-        return list(self.detail.changes or [])
-
-    @property
-    def actor(self) -> str:
-        """Who did it, for display: a person, "PostHog" for system entries, or "Someone"."""
-        if self.user is not None:
-            return self.user.display_name
-        if self.is_system:
-            return "PostHog"
-        return "Someone"
-
-
-class Page(_WireModel, Generic[T]):
+class Page(WireModel, Generic[T]):
     """One page of a DRF limit/offset listing. `count` is the total, not the page length; None
     when the server (an older one, a proxy) left it out: page on `next` then."""
 
@@ -479,67 +355,8 @@ class Page(_WireModel, Generic[T]):
         return self.next is not None
 
 
-class ActivityPage(_WireModel):
-    """One page of activity: page-based (`page`, `limit`), with `total_count`."""
-
-    results: list[ActivityLogEntry] = Field(default_factory=list)
-    next: OptStr = None
-    previous: OptStr = None
-    total_count: int = 0
-    skipped: int = 0
-
-    @property
-    def has_next(self) -> bool:
-        return self.next is not None
-
-
-class SharingConfiguration(_WireModel):
-    """An insight's public sharing: whether it is on, and the token of its public URL."""
-
-    created_at: OptDatetime = None
-    enabled: Flag = False
-    access_token: OptStr = None
-    settings: OptDict = None
-    password_required: Flag = False
-    share_passwords: Annotated[list[dict[str, Any]], BeforeValidator(_only_dicts)] = Field(
-        default_factory=list
-    )
-
-
-class AccessControls(_WireModel):
-    """An insight's access controls (`GET …/insights/:id/access_controls`)."""
-
-    access_controls: Annotated[list[dict[str, Any]], BeforeValidator(_only_dicts)] = Field(
-        default_factory=list
-    )
-    available_access_levels: Strings = Field(default_factory=list)
-    default_access_level: OptStr = None
-    user_access_level: OptStr = None
-    user_can_edit_access_levels: OptBool = None
-
-
-def _parse_rows(rows: Any, model: type[T]) -> tuple[list[T], int]:
-    parsed: list[T] = []
-    skipped = 0
-    for row in rows if isinstance(rows, list) else []:
-        try:
-            parsed.append(model.model_validate(row))
-        except PydanticValidationError:
-            skipped += 1
-    return parsed, skipped
-
-
 class ShapeError(ValueError):
     """A listing body that is not a listing at all (not an object with `results`, not a list)."""
-
-
-def _count(value: Any) -> int | None:
-    value = _whole_number(value)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _link(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 def _kind_of(data: Any) -> str:
@@ -551,31 +368,17 @@ def parse_page(data: Any, model: type[T]) -> Page[T]:
     rather than failing the page. A bare list (some older endpoints) becomes a one-page listing.
     Anything else raises `ShapeError`: it must not read as an empty listing."""
     if isinstance(data, list):
-        rows, skipped = _parse_rows(data, model)
+        rows, skipped = parse_rows(data, model)
         return Page[model](count=len(data), results=rows, skipped=skipped)  # type: ignore[valid-type]
     if not isinstance(data, dict) or not isinstance(data.get("results"), list):
         got = "an object without a results list" if isinstance(data, dict) else _kind_of(data)
         raise ShapeError(f"expected an object with results or a list, got {got}")
     body = data
-    rows, skipped = _parse_rows(body.get("results"), model)
+    rows, skipped = parse_rows(body.get("results"), model)
     return Page[model](  # type: ignore[valid-type]
-        count=_count(body.get("count")),
-        next=_link(body.get("next")),
-        previous=_link(body.get("previous")),
+        count=count_of(body.get("count")),
+        next=link_of(body.get("next")),
+        previous=link_of(body.get("previous")),
         results=rows,
-        skipped=skipped,
-    )
-
-
-def parse_activity_page(data: Any) -> ActivityPage:
-    """An `ActivityPage` from an activity body, skipping entries that cannot be read."""
-    body = data if isinstance(data, dict) else {"results": data}
-    rows, skipped = _parse_rows(body.get("results"), ActivityLogEntry)
-    total = _count(body.get("total_count", body.get("count")))
-    return ActivityPage(
-        results=rows,
-        next=_link(body.get("next")),
-        previous=_link(body.get("previous")),
-        total_count=total if total is not None else len(rows) + skipped,
         skipped=skipped,
     )

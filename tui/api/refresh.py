@@ -15,17 +15,15 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from tui.api.errors import ApiError, NotFoundError
 from tui.api.models import Insight, QueryProgress, QueryStatus
 
-if TYPE_CHECKING:
-    from tui.api.client import InsightsAPI
-
 __all__ = [
     "BLOCKING_MODES",
     "PollPolicy",
+    "RefreshClient",
     "RefreshJob",
     "RefreshMode",
     "RefreshState",
@@ -112,6 +110,27 @@ class RefreshUpdate:
         return self.progress.estimated_rows_total if self.progress else None
 
 
+class RefreshClient(Protocol):
+    """What a `RefreshJob` needs of the client (`InsightsAPI` provides it). Naming only this keeps
+    refresh.py free of client.py, which imports this module to build jobs."""
+
+    async def get_insight(
+        self,
+        insight_id: int | str,
+        refresh: RefreshMode | str | None = None,
+        *,
+        client_query_id: str | None = None,
+    ) -> Insight: ...
+
+    async def query_status(self, query_id: str) -> QueryStatus: ...
+
+    async def cancel_query(self, query_id: str) -> str: ...
+
+    async def cancel_client_query(self, client_query_id: str) -> None: ...
+
+    def keep_until_closed(self, task: asyncio.Task[Any]) -> None: ...
+
+
 class _JobCancelled(Exception):
     """Raised inside the job when `cancel()` interrupts a wait or a request."""
 
@@ -128,7 +147,7 @@ class RefreshJob:
 
     def __init__(
         self,
-        api: InsightsAPI,
+        api: RefreshClient,
         insight_id: int | str,
         mode: RefreshMode | str = RefreshMode.ASYNC,
         *,

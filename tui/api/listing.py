@@ -1,0 +1,187 @@
+"""The project's insight listings: one page, every page, trending, last viewed.
+
+`ListingEndpoints` is a part of `InsightsAPI`, kept apart so that each file reads as one story;
+`ListFilters` names the listing's filters so that `iter_insights(**filters)` is typed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from datetime import date, datetime
+from typing import Any, TypedDict, Unpack
+
+from tui.api.errors import UnexpectedResponseError
+from tui.api.models import Insight, InsightKind, Page, ShapeError, parse_page
+from tui.api.transport import Transport
+
+__all__ = ["MAX_PAGE_SIZE", "DateParam", "ListFilters", "ListingEndpoints"]
+
+#: `list_insights` page sizes a server answers sensibly.
+MAX_PAGE_SIZE = 1000
+
+DateParam = str | date | datetime
+
+
+class ListFilters(TypedDict, total=False):
+    """The filters of `list_insights`, for `iter_insights(**filters)`."""
+
+    search: str | None
+    saved: bool | None
+    favorited: bool
+    mine: bool
+    created_by: int | Sequence[int] | None
+    tags: Sequence[str] | None
+    kind: InsightKind | str | None
+    order: str | None
+    date_from: DateParam | None
+    date_to: DateParam | None
+    created_date_from: DateParam | None
+    created_date_to: DateParam | None
+    last_viewed_date_from: DateParam | None
+    last_viewed_date_to: DateParam | None
+    dashboards: Sequence[int] | None
+    short_id: str | None
+    basic: bool
+
+
+def _date_param(value: DateParam) -> str:
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+class ListingEndpoints:
+    """Pages of the project's insights, read with the basic serializer unless asked otherwise."""
+
+    _transport: Transport
+
+    def _page(self, data: Any, path: str) -> Page[Insight]:
+        """A listing page; a body that is no listing at all is an UnexpectedResponseError (not
+        an empty page, which would read as "no insights")."""
+        problem: str | None = None
+        try:
+            return parse_page(data, Insight)
+        except ShapeError as exc:
+            problem = str(exc)
+        message = f"The server's answer to {path} did not look like a list of insights ({problem})."
+        raise UnexpectedResponseError(self._transport.scrub(message), path=path)
+
+    async def list_insights(
+        self,
+        limit: int = 100,
+        offset: int = 0,
+        search: str | None = None,
+        saved: bool | None = None,
+        favorited: bool = False,
+        mine: bool = False,
+        created_by: int | Sequence[int] | None = None,
+        tags: Sequence[str] | None = None,
+        kind: InsightKind | str | None = None,
+        order: str | None = None,
+        date_from: DateParam | None = None,
+        date_to: DateParam | None = None,
+        short_id: str | None = None,
+        *,
+        created_date_from: DateParam | None = None,
+        created_date_to: DateParam | None = None,
+        last_viewed_date_from: DateParam | None = None,
+        last_viewed_date_to: DateParam | None = None,
+        dashboards: Sequence[int] | None = None,
+        basic: bool = True,
+    ) -> Page[Insight]:
+        """One page of the project's insights (the basic serializer unless `basic=False`).
+        `count` is the total across pages (None if the server leaves it out); `mine` lists only
+        the key owner's insights. Empty list filters (no tags, ...) are left out."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValueError(
+                f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}, not {limit!r}"
+            )
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise ValueError(f"offset must be a whole number, 0 or more, not {offset!r}")
+        params: dict[str, str] = {"limit": str(limit), "offset": str(offset)}
+        if basic:
+            # The full serializer computes results per row and can fail on big projects.
+            params["basic"] = "true"
+        if search:
+            params["search"] = search
+        if saved is not None:
+            params["saved"] = "true" if saved else "false"
+        if favorited:
+            # The server filters on the parameter's presence, whatever its value.
+            params["favorited"] = "true"
+        if mine:
+            params["user"] = "true"
+        ids = [created_by] if isinstance(created_by, int) else list(created_by or [])
+        if ids:
+            params["created_by"] = json.dumps(ids)
+        if tags:
+            params["tags"] = json.dumps(list(tags))
+        if kind is not None:
+            # An InsightKind (or its name), else a raw `insight=` value such as "JSON".
+            known = InsightKind.__members__.get(str(kind).upper())
+            value = known.list_filter if known is not None else str(kind).upper()
+            if value is None:
+                raise ValueError(f"PostHog cannot filter insights by kind {kind!s}")
+            params["insight"] = value
+        if order:
+            params["order"] = order
+        if dashboards:
+            params["dashboards"] = json.dumps(list(dashboards))
+        if short_id:
+            params["short_id"] = short_id
+        dates: tuple[tuple[str, DateParam | None], ...] = (
+            ("date_from", date_from),
+            ("date_to", date_to),
+            ("created_date_from", created_date_from),
+            ("created_date_to", created_date_to),
+            ("last_viewed_date_from", last_viewed_date_from),
+            ("last_viewed_date_to", last_viewed_date_to),
+        )
+        for name, when in dates:
+            if when is not None:
+                params[name] = _date_param(when)
+        path = self._transport.insights()
+        return self._page(await self._transport.get_json(path, params), path)
+
+    async def iter_insight_pages(
+        self, page_size: int = 100, **filters: Unpack[ListFilters]
+    ) -> AsyncIterator[Page[Insight]]:
+        """Every page of the listing, fetched one at a time as the caller asks for them. It ends
+        at the page without a `next` link (or an empty one), whether or not `count` was sent."""
+        offset = 0
+        seen: set[int] = set()
+        while True:
+            page = await self.list_insights(limit=page_size, offset=offset, **filters)
+            yield page
+            read = len(page.results) + page.skipped
+            if read == 0 or page.next is None:
+                return
+            offset += read
+            if page.count is not None and offset >= page.count:
+                return
+            ids = {insight.id for insight in page.results}
+            if ids and ids <= seen:
+                return  # the server ignores `offset`: the same page again would never end
+            seen |= ids
+
+    async def iter_insights(
+        self, page_size: int = 100, **filters: Unpack[ListFilters]
+    ) -> AsyncIterator[Insight]:
+        """Every insight of the listing, page by page. An insight that moves between pages while
+        we read (someone saved one meanwhile) is yielded once."""
+        seen: set[int] = set()
+        async for page in self.iter_insight_pages(page_size, **filters):
+            for insight in page.results:
+                if insight.id not in seen:
+                    seen.add(insight.id)
+                    yield insight
+
+    async def trending_insights(self, days: int = 7, limit: int = 10) -> Page[Insight]:
+        """The project's most viewed insights of the last `days` days (each has `view_count`)."""
+        params = {"days": str(days), "limit": str(limit)}
+        path = self._transport.insights("trending")
+        return self._page(await self._transport.get_json(path, params), path)
+
+    async def my_last_viewed(self) -> list[Insight]:
+        """The caller's last viewed insights. Real servers refuse this to personal API keys."""
+        path = self._transport.insights("my_last_viewed")
+        return self._page(await self._transport.get_json(path), path).results
