@@ -60,7 +60,7 @@ CLOUD_ALIASES = {"us": US_CLOUD, "eu": EU_CLOUD}
 INGESTION_HOSTS = {"us.i.posthog.com": US_CLOUD, "eu.i.posthog.com": EU_CLOUD}
 LOCAL_HOSTNAMES = {"localhost", "127.0.0.1", "::1"}
 # PostHog's name for "the project the key's user has open"; the API layer resolves it. Spelled
-# here too (as in tui.api.client) so commands that need no client skip its 0.3 s import.
+# here too (as in tui.api.transport) so commands that need no client skip its 0.3 s import.
 CURRENT_PROJECT: Literal["@current"] = "@current"
 ProjectId = int | Literal["@current"]
 
