@@ -11,7 +11,7 @@ from typing import Any
 
 from textual.actions import parse
 from textual.app import SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from tui.commands import with_key_hint
@@ -39,7 +39,7 @@ class ScreenAction:
     key_display: str | None = None
 
 
-def bindings(actions: Iterable[ScreenAction]) -> list[Binding]:
+def bindings(actions: Iterable[ScreenAction]) -> list[BindingType]:
     """The screen's `BINDINGS`, from its action table."""
     return [
         Binding(

@@ -1,13 +1,10 @@
 """The insight list's filter line: what is shown (count, toggles, sort) and the search box.
 
-`FilterState` is the plain state the list screen turns into API parameters; `FilterBar` only
-displays it (with the screen's loading or retry status) and reports what the user types.
+`FilterBar` only displays the list's `FilterState` (from `tui.paging`, with the screen's loading
+or retry status) and reports what the user types.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, replace
-from enum import StrEnum
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,64 +15,24 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
+from tui.paging import FilterState
 from tui.safe_text import clean
 
-
-class SortOrder(StrEnum):
-    """How the list is ordered; the value is the API's `order` parameter."""
-
-    LAST_MODIFIED = "-last_modified_at"
-    NAME = "name"
-
-    @property
-    def label(self) -> str:
-        return "last modified" if self is SortOrder.LAST_MODIFIED else "name"
-
-    def next(self) -> SortOrder:
-        return SortOrder.NAME if self is SortOrder.LAST_MODIFIED else SortOrder.LAST_MODIFIED
+__all__ = ["FilterBar", "FilterState", "describe"]
 
 
-@dataclass(frozen=True)
-class FilterState:
-    """What the user narrowed the list to. The default value means "everything"."""
-
-    search: str = ""
-    favorited: bool = False
-    saved: bool = False
-    mine: bool = False
-    sort: SortOrder = SortOrder.LAST_MODIFIED
-
-    def toggled(self, name: str) -> FilterState:
-        """These filters with one on/off filter ("favorited", "saved" or "mine") flipped."""
-        if name == "favorited":
-            return replace(self, favorited=not self.favorited)
-        if name == "saved":
-            return replace(self, saved=not self.saved)
-        if name == "mine":
-            return replace(self, mine=not self.mine)
-        raise ValueError(f"not an on/off filter: {name!r}")
-
-    @property
-    def narrowed(self) -> bool:
-        """True when some rows may be hidden (sorting hides nothing)."""
-        return bool(self.search.strip()) or self.favorited or self.saved or self.mine
-
-    @property
-    def active(self) -> bool:
-        return self != FilterState()
-
-    def describe(self) -> list[str]:
-        """The active filters in words, for the filter line."""
-        parts: list[str] = []
-        if self.search.strip():
-            parts.append(f"search “{clean(self.search.strip())}”")
-        if self.favorited:
-            parts.append("★ favourites only")
-        if self.saved:
-            parts.append("saved only")
-        if self.mine:
-            parts.append("mine only")
-        return parts
+def describe(filters: FilterState) -> list[str]:
+    """The active filters in words, for the filter line."""
+    parts: list[str] = []
+    if filters.search.strip():
+        parts.append(f"search “{clean(filters.search.strip())}”")
+    if filters.favorited:
+        parts.append("★ favourites only")
+    if filters.saved:
+        parts.append("saved only")
+    if filters.mine:
+        parts.append("mine only")
+    return parts
 
 
 class FilterBar(Widget):
@@ -141,7 +98,7 @@ class FilterBar(Widget):
         if status:
             parts.append(("  ·  ", "dim"))
             parts.append((status, "bold $text-warning" if trouble else "dim italic"))
-        for part in filters.describe():
+        for part in describe(filters):
             parts.append(("  ·  ", "dim"))
             parts.append(part)
         parts.append(("  ·  ", "dim"))

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import DataTable
 
 from tui.api.models import Insight
@@ -70,7 +71,13 @@ def column_layout(table_width: int, cell_padding: int = 1) -> list[Column]:
 # Bindings declared in full (inherit_bindings=False): DataTable's and ScrollView's column keys
 # (left/right, ctrl+pgup) mean nothing with a row cursor, and would crowd the help screen.
 class InsightTable(DataTable[Text], inherit_bindings=False):
-    """Insights as rows: favourite marker, name, kind, tags, last modified, created by."""
+    """Insights as rows: favourite marker, name, kind, tags, last modified, created by.
+
+    It only displays: the list screen decides what to fetch and hands rows over. What the screen
+    relies on (and another table would have to offer): the row methods below, `current`,
+    `row_count`, `row_total`, `cursor_row`, `move_cursor`, and the `RowHighlighted`,
+    `RowSelected` and `LastRowRequested` messages.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -98,6 +105,10 @@ class InsightTable(DataTable[Text], inherit_bindings=False):
             tooltip="Last insight (loads the rest from the server first)",
         ),
     ]
+
+    #: How many insights the table holds. The list screen watches it to redraw its count line,
+    #: and its row actions need a row, so the bindings follow it.
+    row_total: var[int] = var(0, bindings=True)
 
     # How often "3 min ago" is worked out again (a class attribute, so a test can shorten it).
     TIME_REFRESH_SECONDS: ClassVar[float] = 30.0
@@ -145,6 +156,7 @@ class InsightTable(DataTable[Text], inherit_bindings=False):
         for insight in added:
             self._insights.append(insight)
             self.add_row(*self._cells(insight), key=str(insight.id))
+        self.row_total = len(self._insights)
         return len(added)
 
     def replace_insight(self, insight: Insight) -> bool:
@@ -165,6 +177,7 @@ class InsightTable(DataTable[Text], inherit_bindings=False):
             return None
         del self._insights[index]
         self.remove_row(str(insight_id))
+        self.row_total = len(self._insights)
         return index
 
     def insert_insight(self, index: int, insight: Insight) -> None:
@@ -202,6 +215,7 @@ class InsightTable(DataTable[Text], inherit_bindings=False):
             self.add_row(*self._cells(insight), key=str(insight.id))
         if self._insights:
             self.move_cursor(row=min(cursor_row, len(self._insights) - 1), animate=False)
+        self.row_total = len(self._insights)
 
     def refresh_times(self) -> None:
         """Work out "3 min ago" again, so the Modified column ages while the list is open;

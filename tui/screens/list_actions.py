@@ -1,0 +1,129 @@
+"""Everything a user can do on the insight list, written once: the screen's `BINDINGS`, its
+command-palette entries and (through the bindings) the `?` help screen are built from `ACTIONS`.
+
+Moving around (j/k, g/G, enter) belongs to the table's own bindings; `insight: open` is here for
+the palette only.
+"""
+
+from __future__ import annotations
+
+from tui.actions import ScreenAction
+
+ACTIONS: tuple[ScreenAction, ...] = (
+    # In footer and help order.
+    ScreenAction(
+        "list.search",
+        "slash",
+        "search",
+        "Search",
+        "Search as you type",
+        palette="list: search",
+    ),
+    ScreenAction(
+        "list.favourite",
+        "f",
+        "toggle_favourite",
+        "Favourite",
+        "Mark or unmark the insight as a favourite",
+        palette="insight: toggle favourite",
+    ),
+    ScreenAction("list.new", "n", "new", "New", "Create a new insight", palette="insight: new"),
+    ScreenAction(
+        "list.delete",
+        "d",
+        "delete",
+        "Delete",
+        "Delete the insight (undo within 30 s)",
+        palette="insight: delete",
+    ),
+    ScreenAction(
+        "list.undo",
+        "u",
+        "undo_delete",
+        "Undo delete",
+        "Bring back the insight deleted last",
+        palette="insight: undo delete",
+        show=False,
+    ),
+    ScreenAction(
+        "list.copy_link",
+        "y",
+        "copy_link",
+        "Copy link",
+        "Copy the insight's web link to the clipboard",
+        palette="insight: copy link",
+        show=False,  # the footer keeps room for the essentials at 80 columns
+    ),
+    ScreenAction(
+        "list.browser",
+        "o",
+        "open_in_browser",
+        "Browser",
+        "Open the insight in the web browser",
+        palette="insight: open in browser",
+        show=False,  # the footer keeps room for the essentials at 80 columns
+    ),
+    ScreenAction(
+        "list.only_favourites",
+        "F",
+        "toggle_filter('favorited')",
+        "★ only",
+        "Show favourites only (again: show all)",
+        palette="list: favourites only",
+        show=False,
+    ),
+    ScreenAction(
+        "list.only_saved",
+        "S",
+        "toggle_filter('saved')",
+        "Saved only",
+        "Show saved insights only (again: show all)",
+        palette="list: saved only",
+        show=False,
+    ),
+    ScreenAction(
+        "list.only_mine",
+        "m",
+        "toggle_filter('mine')",
+        "Mine only",
+        "Show insights you created only (again: show all)",
+        palette="list: mine only",
+        show=False,
+    ),
+    ScreenAction(
+        "list.sort",
+        "s",
+        "cycle_sort",
+        "Sort",
+        "Sort by last modified or by name",
+        palette="list: sort by name / last modified",
+        show=False,
+    ),
+    ScreenAction(
+        "list.clear",
+        "escape",
+        "clear_filters",
+        "Clear filters",
+        "Clear the search and every filter",
+        palette="list: clear filters",
+        show=False,
+    ),
+    ScreenAction(
+        "list.refresh",
+        "ctrl+r",
+        "reload",
+        "Reload",
+        "Load the list again from the server",
+        palette="list: reload",
+    ),
+    ScreenAction("list.quit", "q", "app.quit", "Quit", "Quit hogtui"),
+    # Palette only: enter is the table's (it opens the row under the cursor).
+    ScreenAction(
+        "list.open",
+        None,
+        "open",
+        "Open",
+        "Open the insight under the cursor",
+        palette="insight: open",
+    ),
+)
