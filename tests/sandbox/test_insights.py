@@ -266,3 +266,12 @@ async def test_every_api_request_is_recorded_with_its_json_body(
         ("GET", f"{INSIGHTS}/", "basic=true&limit=1", None),
         ("POST", f"{INSIGHTS}/viewed/", "", {"insight_ids": [1000]}),
     ]
+
+
+async def test_basic_retrieve_has_no_result(client: Any, sandbox_state: Any) -> None:
+    insight = next(i for i in live(sandbox_state) if i["last_refresh"])
+    basic = (await client.get(f"{INSIGHTS}/{insight['id']}/", params={"basic": "true"})).json()
+    full = (await client.get(f"{INSIGHTS}/{insight['id']}/")).json()
+    assert "result" not in basic and "refreshing" in basic and basic["id"] == insight["id"]
+    assert full["result"] is not None
+    assert list(basic) == BASIC_FIELDS

@@ -1,4 +1,5 @@
-"""Sharing configuration, access controls and CSV rendering."""
+"""Sharing configuration basics and CSV rendering (more sharing in test_sharing_fidelity.py,
+access controls in test_access_controls.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ SHARING_FIELDS = {
     "settings",
     "password_required",
     "share_passwords",
+    "user_access_level",
 }
 
 
@@ -54,12 +56,13 @@ async def test_enable_disable_and_rotate_log_activity(client: Any, sandbox_state
     disabled = (await client.patch(url, json={"enabled": False})).json()
     assert disabled["enabled"] is False
     activity = (await client.get(f"{INSIGHTS}/{insight['id']}/activity/")).json()["results"]
-    assert [e["activity"] for e in activity[:3]] == [
+    assert [e["activity"] for e in activity[:4]] == [
         "sharing disabled",
         "access token refreshed",
+        "exported for opengraph image",
         "sharing enabled",
     ]
-    assert activity[2]["detail"]["changes"][0]["field"] == "sharing"
+    assert activity[3]["detail"]["changes"][0]["field"] == "sharing"
 
 
 async def test_settings_are_validated_and_stripped(client: Any, sandbox_state: Any) -> None:
@@ -70,19 +73,21 @@ async def test_settings_are_validated_and_stripped(client: Any, sandbox_state: A
     assert bad.status_code == 400 and bad.json()["detail"] == "Invalid settings format"
 
 
-async def test_password_sharing_needs_advanced_permissions(client: Any, sandbox_state: Any) -> None:
-    url = f"{INSIGHTS}/{_unshared(sandbox_state)['id']}/sharing/"
-    response = await client.patch(url, json={"enabled": True, "password_required": True})
+async def test_password_sharing_needs_advanced_permissions() -> None:
+    app = app_with(advanced_permissions=False)
+    url = f"{INSIGHTS}/{_unshared(app.state.sandbox)['id']}/sharing/"
+    async with client_for(app) as http:
+        response = await http.patch(url, json={"enabled": True, "password_required": True})
+        passwords = await http.post(f"{url}passwords/", json={"raw_password": "longenough"})
     assert response.status_code == 403
     assert response.json() == {
         "error": "Sharing with password requires the Advanced Permissions feature"
     }
-    passwords = await client.post(f"{url}passwords/", json={"raw_password": "longenough"})
     assert passwords.status_code == 400 and set(passwords.json()) == {"error"}
 
 
-async def test_share_passwords_with_advanced_permissions() -> None:
-    app = app_with(advanced_permissions=True)
+async def test_share_passwords_are_available_by_default() -> None:
+    app = app_with()
     insight = live(app.state.sandbox)[0]
     url = f"{INSIGHTS}/{insight['id']}/sharing/"
     async with client_for(app) as http:
@@ -94,7 +99,7 @@ async def test_share_passwords_with_advanced_permissions() -> None:
         listed = (await http.get(url)).json()["share_passwords"]
         deleted = await http.delete(f"{url}passwords/{created.json()['id']}/")
         after = (await http.get(url)).json()["share_passwords"]
-    assert short.status_code == 400
+    assert short.status_code == 400 and short.json()["attr"] == "raw_password"
     assert created.status_code == 201 and created.json()["password"] == "longenough"
     assert [p["id"] for p in listed] == [created.json()["id"]] and "password" not in listed[0]
     assert deleted.status_code == 204 and after == []
@@ -109,29 +114,6 @@ async def test_sharing_scopes(sandbox_app: Any, sandbox_state: Any) -> None:
     assert (
         response.json()["detail"] == "API key missing required scope 'sharing_configuration:write'"
     )
-
-
-async def test_access_controls_get_and_put(client: Any, sandbox_state: Any) -> None:
-    insight = live(sandbox_state)[0]
-    url = f"{INSIGHTS}/{insight['id']}/access_controls"
-    body = (await client.get(url)).json()
-    assert body["available_access_levels"] == ["none", "viewer", "editor", "manager"]
-    assert body["access_controls"] == []
-    put = await client.put(url, json={"access_level": "viewer"})
-    assert put.status_code == 200 and put.json()["access_level"] == "viewer"
-    assert (await client.get(url)).json()["user_access_level"] == "viewer"
-    retrieved = (await client.get(f"{INSIGHTS}/{insight['id']}/")).json()
-    assert retrieved["user_access_level"] == "viewer"
-    bad = await client.put(url, json={"access_level": "owner"})
-    assert bad.status_code == 400 and bad.json()["attr"] == "access_level"
-
-
-async def test_access_controls_need_their_scope(sandbox_app: Any, sandbox_state: Any) -> None:
-    url = f"{INSIGHTS}/{live(sandbox_state)[0]['id']}/access_controls/"
-    async with client_for(sandbox_app, key=READONLY_API_KEY) as http:
-        response = await http.get(url)
-    assert response.status_code == 403
-    assert response.json()["detail"] == "API key missing required scope 'access_control:read'"
 
 
 async def test_csv_list_flattens_nested_fields(client: Any) -> None:

@@ -1,466 +1,98 @@
 """The HTTP surface: a Starlette app whose routes answer like PostHog's insight, sharing,
-access-control and query endpoints, under both /api/environments/ and /api/projects/.
+access-control and query endpoints, under both /api/environments/ and /api/projects/. The
+handlers live in insight_routes.py and query_routes.py, the public share pages in shared_pages.py.
 
 Routing is a small regex table rather than Starlette routes so trailing slashes stay optional
 (as PostHog's router has them) and 401/403/404/405/429 are decided in PostHog's order: auth,
-project, scope, throttle, then the handler.
+project, scope, throttle, then the handler. Shapes served (see ../../shared/posthog-api.md):
 
-Access controls (PostHog's AccessControlViewSetMixin; the shape was not verified):
-  GET .../insights/:id/access_controls -> {"access_controls": [entry], "available_access_levels":
-      ["none","viewer","editor","manager"], "default_access_level": "editor",
-      "user_access_level": str, "user_can_edit_access_levels": bool}
-  PUT .../insights/:id/access_controls {"access_level": level} -> 200 entry, where entry is
-      {id, resource: "insight", resource_id, access_level, organization_member: null,
-       role: null, created_by, created_at, updated_at}; the insight's user_access_level follows.
+Insights: GET .../insights/:id/ is the full serializer; with `?basic=true` the basic field set
+  (no `result`), as the list with `basic=true`.
+Activity (scope activity_log:read): GET .../insights/activity/ and .../insights/:id/activity/
+  ?page=1&limit=10 -> {"results", "next", "previous" (absolute URLs), "total_count"}, newest
+  first. An entry is {id, user: {first_name, email}|null, activity, scope: "Insight", item_id,
+  detail: {id, changes: [{type, action, field, before, after}]|null, merge, trigger, name,
+  short_id, type, context}, created_at}; a system entry's user is {"first_name": "System",
+  "email": null, "is_system": true}. `updated` carries one change per changed field with the
+  whole old and new value; `deleted`/`restored` when `deleted` flipped. share_login_success /
+  share_login_failed have user null and a change on `authentication_attempt`.
+Sharing (scopes sharing_configuration:read|write): GET .../insights/:id/sharing/ -> one object
+  {created_at|null, enabled, access_token, settings, password_required, share_passwords:
+  [{id, created_at, note, created_by_email, is_active}], user_access_level}; a never-saved config
+  has created_at null and already a token. PATCH logs `sharing enabled`/`sharing disabled` by the
+  resulting state (a change on `sharing`), enabling also `exported for opengraph image` (System);
+  re-enabling a saved share issues a new token. POST sharing/refresh/ rotates the token and logs
+  `access token refreshed`. POST sharing/passwords/ {raw_password?, note?} -> 201 {id, password,
+  note, created_at, created_by_email}; DELETE sharing/passwords/:id/ -> 204. Errors: 400
+  {"error"} when password protection is off, 400 validation error (attr raw_password) under 8
+  characters, 403 {"error"} without advanced_permissions, 403 "Public sharing is disabled for
+  this organization." without public_sharing (see config.py), 403 for callers below editor.
+  <host>/shared/<token> and /embedded/<token>: the page of an enabled share, 404 otherwise; a
+  password-protected one takes POST {"password"} -> {"shareToken"} or 401 {"error"}.
+Access controls (PostHog's AccessControlViewSetMixin):
+  GET .../insights/:id/access_controls (access_control:read) -> {"access_controls": [entry],
+      "available_access_levels": ["none","viewer","editor","manager"], "default_access_level":
+      "editor", "minimum_access_level": "none", "maximum_access_level": "manager",
+      "user_access_level": str, "user_can_edit_access_levels": bool (manager or creator)}
+  PUT .../insights/:id/access_controls (access_control:write) {"access_level": level,
+      "organization_member"?: uuid, "role"?: uuid} -> 200 entry, set (created or updated) for
+      that member, role or neither (the insight's default); {"access_level": null, ...} removes
+      it -> 204, no body. An entry is {access_level, resource: "insight", resource_id,
+      organization_member, role, created_by: <user id>, created_at, updated_at}. Only an entry
+      for the caller's own membership changes the caller's user_access_level. 400 with attr
+      access_level for a level not offered; 403 "Must be manager to modify insight permissions."
+      when user_can_edit_access_levels is false.
 """
 
 from __future__ import annotations
 
-import asyncio
-import html
 import json
 import re
-import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from . import results
 from .auth import api_key_of, project_of, require_scope
 from .config import SandboxConfig
-from .csvrender import render_csv
-from .errors import (
-    ApiError,
-    BareError,
-    method_not_allowed,
-    not_found,
-    parse_error,
-    permission_denied,
-    throttled,
-    validation_error,
-)
+from .errors import ApiError, BareError, method_not_allowed, not_found, throttled
 from .faults import SandboxMiddleware
-from .listing import Lister, page_bounds
-from .queries import action_for, resolve_refresh, staleness
+from .http_common import NO_PAK, Ctx, Endpoint, Handler, json_answer
+from .insight_routes import (
+    add_share_password,
+    cancel_insight_query,
+    create_insight,
+    delete_share_password,
+    destroy_insight,
+    get_access_controls,
+    get_sharing,
+    insight_activity,
+    list_insights,
+    my_last_viewed,
+    patch_sharing,
+    project_activity,
+    put_access_controls,
+    refresh_sharing,
+    retrieve_insight,
+    trending,
+    update_insight,
+    viewed_bulk,
+    viewed_single,
+)
+from .listing import Lister
+from .query_routes import cancel_query, query_status, run_query
 from .ratelimit import CLICKHOUSE, HOGQL, RateLimiter
+from .shared_pages import shared_page
 from .store import SandboxState
-from .timeutil import from_timestamp
-from .validate import positive_int, str_to_bool, validate_insight_body, validate_query
-
-NO_PAK = "<no personal API key>"  # scope marker: the action refuses personal API keys
-
-
-@dataclass
-class Ctx:
-    request: Request
-    state: SandboxState
-    lister: Lister
-    key: str
-    project_id: int
-    args: dict[str, str]
-
-    @property
-    def params(self) -> Any:
-        return self.request.query_params
-
-    async def body(self) -> Any:
-        raw = await self.request.body()
-        if not raw.strip():
-            return {}
-        try:
-            return json.loads(raw)
-        except ValueError as exc:
-            raise parse_error(f"JSON parse error - {exc}") from None
-
-
-Handler = Callable[[Ctx], Awaitable[Response]]
-
-
-@dataclass
-class Endpoint:
-    method: str
-    pattern: re.Pattern[str]
-    handler: Handler
-    scope: str
-    throttled: bool
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    return JSONResponse(data, status_code=status)
-
-
-def _wants_csv(request: Request) -> bool:
-    fmt = request.query_params.get("format")
-    if fmt is not None:
-        return fmt.lower() == "csv"
-    accept = request.headers.get("accept", "")
-    return "text/csv" in accept and "application/json" not in accept
-
-
-def _data(ctx: Ctx, data: Any, status: int = 200) -> Response:
-    """Insight endpoints render CSV on request (DRF-CSV), JSON otherwise."""
-    if _wants_csv(ctx.request):
-        return Response(render_csv(data), status_code=status, media_type="text/csv; charset=utf-8")
-    return _json(data, status)
-
-
-def _empty(status: int) -> Response:
-    return Response(status_code=status)
-
-
-def _optional_int(raw: str | None, attr: str) -> int | None:
-    if raw is None or raw == "":
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise validation_error("A valid integer is required.", attr) from None
-
-
-# ---------------------------------------------------------------------------- insights
-
-
-async def list_insights(ctx: Ctx) -> Response:
-    rows, count = ctx.lister.list(ctx.params)
-    limit, offset = page_bounds(ctx.params)
-    page = rows[offset : offset + limit]
-    if str_to_bool(ctx.params.get("basic")):
-        items = [ctx.state.serialize_basic(insight, match) for insight, match in page]
-    else:
-        mode = resolve_refresh(ctx.params.get("refresh"))
-        items = list(
-            await asyncio.gather(
-                *(ctx.state.full(insight, mode, search_match_type=match) for insight, match in page)
-            )
-        )
-    url = ctx.request.url
-    next_url = None
-    if offset + limit < count:
-        next_url = str(url.include_query_params(limit=limit, offset=offset + limit))
-    previous_url = None
-    if offset > 0:
-        if offset - limit <= 0:
-            previous_url = str(url.include_query_params(limit=limit).remove_query_params("offset"))
-        else:
-            previous_url = str(url.include_query_params(limit=limit, offset=offset - limit))
-    return _data(
-        ctx, {"count": count, "next": next_url, "previous": previous_url, "results": items}
-    )
-
-
-async def create_insight(ctx: Ctx) -> Response:
-    fields = validate_insight_body(await ctx.body(), set(ctx.state.dashboards))
-    insight = ctx.state.create_insight(fields)
-    return _data(ctx, await ctx.state.full(insight), 201)
-
-
-async def retrieve_insight(ctx: Ctx) -> Response:
-    insight = ctx.state.get_insight(ctx.args["id"])
-    for attr in ("filters_override", "variables_override"):
-        raw = ctx.params.get(attr)
-        if raw:
-            try:
-                json.loads(raw)
-            except ValueError:
-                raise validation_error(f"{attr} must be a JSON object.", attr) from None
-    dashboard_id = _optional_int(ctx.params.get("from_dashboard"), "from_dashboard")
-    if dashboard_id is not None and dashboard_id not in ctx.state.dashboards:
-        dashboard_id = None
-    data = await ctx.state.full(
-        insight,
-        resolve_refresh(ctx.params.get("refresh")),
-        dashboard_id=dashboard_id,
-        client_query_id=ctx.params.get("client_query_id"),
-    )
-    return _data(ctx, data)
-
-
-async def update_insight(ctx: Ctx) -> Response:
-    body = await ctx.body()
-    undelete = isinstance(body, dict) and body.get("deleted") is False
-    insight = ctx.state.get_insight(ctx.args["id"], include_deleted=undelete)
-    fields = validate_insight_body(body, set(ctx.state.dashboards))
-    ctx.state.update_insight(insight, fields)
-    return _data(ctx, await ctx.state.full(insight))
-
-
-async def destroy_insight(ctx: Ctx) -> Response:
-    raise method_not_allowed("DELETE")
-
-
-def _activity_page(ctx: Ctx, entries: list[dict[str, Any]]) -> Response:
-    limit = positive_int(ctx.params.get("limit"), "limit", 10)
-    page = positive_int(ctx.params.get("page"), "page", 1)
-    start = (page - 1) * limit
-    url = ctx.request.url
-    next_url = (
-        str(url.include_query_params(page=page + 1, limit=limit))
-        if start + limit < len(entries)
-        else None
-    )
-    previous_url = str(url.include_query_params(page=page - 1, limit=limit)) if page > 1 else None
-    return _data(
-        ctx,
-        {
-            "results": entries[start : start + limit],
-            "next": next_url,
-            "previous": previous_url,
-            "total_count": len(entries),
-        },
-    )
-
-
-async def insight_activity(ctx: Ctx) -> Response:
-    insight = ctx.state.get_insight(ctx.args["id"])
-    return _activity_page(ctx, ctx.state.activity_for(insight["id"]))
-
-
-async def project_activity(ctx: Ctx) -> Response:
-    return _activity_page(ctx, ctx.state.activity_for(None))
-
-
-async def viewed_bulk(ctx: Ctx) -> Response:
-    body = await ctx.body()
-    ids = body.get("insight_ids") if isinstance(body, dict) else None
-    if not isinstance(ids, list) or not ids:
-        detail = (
-            "This list may not be empty." if isinstance(ids, list) else "Expected a list of items."
-        )
-        raise validation_error(
-            detail, "insight_ids", "empty" if isinstance(ids, list) else "not_a_list"
-        )
-    if len(ids) > 2500:
-        raise validation_error(
-            "Ensure this field has no more than 2500 elements.", "insight_ids", "max_length"
-        )
-    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
-        raise validation_error("A valid integer is required.", "insight_ids")
-    ctx.state.mark_viewed(ids)
-    return _empty(201)
-
-
-async def viewed_single(ctx: Ctx) -> Response:
-    insight = ctx.state.get_insight(ctx.args["id"])
-    ctx.state.mark_viewed([insight["id"]])
-    return _empty(201)
-
-
-async def my_last_viewed(ctx: Ctx) -> Response:
-    raise permission_denied("This action does not support personal API key access")
-
-
-async def trending(ctx: Ctx) -> Response:
-    days = positive_int(ctx.params.get("days"), "days", 7)
-    limit = min(positive_int(ctx.params.get("limit"), "limit", 10), 100)
-    ranked = ctx.state.trending(days, limit)
-    items = []
-    for insight, view_count, viewer_ids in ranked:
-        viewers = [u for u in (ctx.state.user_by_id(v) for v in viewer_ids) if u is not None]
-        items.append(
-            {**ctx.state.serialize_basic(insight), "view_count": view_count, "viewers": viewers}
-        )
-    return _data(ctx, {"count": len(items), "next": None, "previous": None, "results": items})
-
-
-async def cancel_insight_query(ctx: Ctx) -> Response:
-    allowed = (
-        ctx.state.config.allow_pak_insight_cancel and "*" in ctx.state.config.all_keys()[ctx.key]
-    )
-    if not allowed:
-        raise permission_denied("This action does not support personal API key access")
-    body = await ctx.body()
-    client_query_id = body.get("client_query_id") if isinstance(body, dict) else None
-    if not isinstance(client_query_id, str) or not client_query_id:
-        raise validation_error("Field is required.", "client_query_id", "required")
-    ctx.state.cancel_client_query(client_query_id)
-    return _empty(201)
-
-
-# ---------------------------------------------------------------------------- sharing
-
-
-async def get_sharing(ctx: Ctx) -> Response:
-    insight = ctx.state.get_insight(ctx.args["id"])
-    return _json(ctx.state.sharing_view(insight))
-
-
-async def patch_sharing(ctx: Ctx) -> Response:
-    insight = ctx.state.get_insight(ctx.args["id"])
-    return _json(ctx.state.update_sharing(insight, await ctx.body()))
-
-
-async def refresh_sharing(ctx: Ctx) -> Response:
-    insight = ctx.state.get_insight(ctx.args["id"])
-    return _json(ctx.state.refresh_sharing(insight))
-
-
-async def add_share_password(ctx: Ctx) -> Response:
-    insight = ctx.state.get_insight(ctx.args["id"])
-    return _json(ctx.state.add_share_password(insight, await ctx.body()), 201)
-
-
-async def delete_share_password(ctx: Ctx) -> Response:
-    insight = ctx.state.get_insight(ctx.args["id"])
-    ctx.state.delete_share_password(insight, ctx.args["password_id"])
-    return _empty(204)
-
-
-# ---------------------------------------------------------------------------- access controls
-
-
-async def get_access_controls(ctx: Ctx) -> Response:
-    insight = ctx.state.get_insight(ctx.args["id"])
-    return _json(ctx.state.access_view(insight))
-
-
-async def put_access_controls(ctx: Ctx) -> Response:
-    insight = ctx.state.get_insight(ctx.args["id"])
-    return _json(ctx.state.set_access_level(insight, await ctx.body()))
-
-
-# ---------------------------------------------------------------------------- queries
-
-
-def _status_code(status: dict[str, Any]) -> int:
-    if not status["complete"]:
-        return 202
-    if status["error"]:
-        return 400 if status["error_message"] else 500
-    return 200
-
-
-async def query_status(ctx: Ctx) -> Response:
-    state = ctx.state
-    state.settle()
-    job = state.jobs.get(ctx.args["query_id"])
-    if job is None:
-        raise not_found()
-    show = str_to_bool(ctx.params.get("show_progress") or ctx.params.get("showProgress"))
-    status = job.status(state.now_ts(), show_progress=show)
-    return _json({"query_status": status}, _status_code(status))
-
-
-async def cancel_query(ctx: Ctx) -> Response:
-    return _json({"message": ctx.state.cancel_job(ctx.args["query_id"])})
-
-
-async def run_query(ctx: Ctx) -> Response:
-    """POST /query/: blocking by default (force_cache is upgraded to blocking), async on ask."""
-    state = ctx.state
-    body = await ctx.body()
-    if not isinstance(body, dict) or "query" not in body:
-        raise validation_error("This field is required.", "query", "required")
-    query = validate_query(body["query"])
-    kind = ctx.args.get("kind")
-    if kind and query is not None and query.get("kind") != kind:
-        raise validation_error(
-            f"Query kind {query.get('kind')!r} does not match path kind {kind!r}.", "query"
-        )
-    raw_refresh = body.get("refresh")
-    if raw_refresh is True:
-        mode = "force_blocking"
-    elif isinstance(raw_refresh, str):
-        mode = resolve_refresh(raw_refresh)
-    else:
-        mode = "async" if body.get("async") is True else "blocking"
-    if mode == "force_cache":
-        mode = "blocking"
-    client_query_id = body.get("client_query_id")
-    if not isinstance(client_query_id, str) or not client_query_id:
-        client_query_id = uuid.uuid4().hex
-    state.settle()
-    cache_key = "cache_" + results.query_hash(query, state.config.project_id)
-    interval = results.interval_of(query)
-    cached = state.query_cache.get(cache_key)
-    now = state.now()
-    action = action_for(
-        mode,
-        missing=cached is None,
-        fresh=cached is not None and now < cached[0] + staleness(interval),
-        lazy_fresh=cached is not None and now < cached[0] + staleness(interval, lazy=True),
-    )
-    if action == "cache" and cached is not None:
-        return _json({**cached[1], "is_cached": True})
-
-    def compute() -> results.Computed:
-        return results.compute(query, seed=state.config.seed, today=state.today)
-
-    if state.concurrency_exceeded():
-        raise ApiError(
-            429,
-            "throttled_error",
-            "throttled",
-            "Exceeded maximum concurrent queries for this team.",
-        )
-    if action == "blocking":
-        killed = await state.calculate_blocking(client_query_id)
-        try:
-            if killed:
-                # A killed query surfaces as an internal ClickHouse error (unverified).
-                raise results.QueryFailure(None)
-            computed = compute()
-        except results.QueryFailure as failure:
-            if failure.message:
-                raise validation_error(failure.message, None, "query_error") from None
-            raise ApiError(
-                500,
-                "server_error",
-                "CHQueryErrorUnknown",
-                "ClickHouse error while executing query.",
-            ) from None
-        now_ts = state.now_ts()
-        response = state.query_response(
-            computed,
-            cache_key=cache_key,
-            last_refresh=from_timestamp(now_ts),
-            interval=interval,
-            is_cached=False,
-        )
-        state.query_cache[cache_key] = (from_timestamp(now_ts), response)
-        state.record_blocking(
-            client_query_id, estimated_rows=computed.estimated_rows, response=response
-        )
-        return _json(response)
-    job = next(
-        (
-            j
-            for j in state.jobs.values()
-            if j.response
-            and j.response.get("cache_key") == cache_key
-            and not j.complete(state.now_ts())
-            and mode != "force_async"
-        ),
-        None,
-    )
-    if job is None:
-        job = state.start_job(
-            client_query_id,
-            query,
-            insight_id=None,
-            dashboard_id=None,
-            client_query_id=client_query_id,
-            compute=compute,
-            interval=interval,
-            cache_key=cache_key,
-        )
-    status = job.status(state.now_ts())
-    code = 202 if not status["complete"] else 200
-    if cached is not None and mode != "force_async":
-        return _json({**cached[1], "is_cached": True, "query_status": status}, code)
-    return _json({"query_status": status}, code)
-
 
 # ---------------------------------------------------------------------------- misc
 
 
 async def current_user(ctx: Ctx) -> Response:
-    return _json({**ctx.state.me, "team": {"id": ctx.state.config.project_id}})
+    return json_answer({**ctx.state.me, "team": {"id": ctx.state.config.project_id}})
 
 
 async def project_info(ctx: Ctx) -> Response:
@@ -475,7 +107,7 @@ async def project_info(ctx: Ctx) -> Response:
     if ctx.request.url.path.startswith("/api/environments/"):
         # An environment (PostHog's team) also names the project it belongs to.
         body["project_id"] = config.project_id
-    return _json(body)
+    return json_answer(body)
 
 
 # ---------------------------------------------------------------------------- routing
@@ -598,31 +230,14 @@ async def dispatch(request: Request) -> Response:
         ctx = Ctx(request, state, app_state.lister, key, project_id, args)
         return await endpoint.handler(ctx)
     except ApiError as error:
-        return _json(error.body(), error.status)
+        return json_answer(error.body(), error.status)
     except BareError as error:
-        return _json({"error": error.message}, error.status)
+        return json_answer({"error": error.message}, error.status)
 
 
 def _project_arg(path: str) -> str:
     match = re.match(_P, path)
     return match.group("project") if match else ""
-
-
-async def shared_page(request: Request) -> Response:
-    """<host>/shared/<token>: a minimal public page for an enabled share."""
-    state: SandboxState = request.app.state.sandbox
-    token = request.path_params["token"].removesuffix(".png")
-    for insight_id, config in state.sharing.items():
-        if config["enabled"] and config["access_token"] == token:
-            insight = state.insights[insight_id]
-            if insight["deleted"]:
-                break
-            title = html.escape(insight["name"] or insight["derived_name"] or "Untitled")
-            return HTMLResponse(
-                f"<!DOCTYPE html><html><head><title>{title}</title></head>"
-                f"<body><h1>{title}</h1><p>Shared from the hogtui sandbox.</p></body></html>"
-            )
-    return HTMLResponse("<h1>Not found</h1>", status_code=404)
 
 
 async def index(request: Request) -> Response:
@@ -642,8 +257,8 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/", index),
-            Route("/shared/{token}", shared_page),
-            Route("/embedded/{token}", shared_page),
+            Route("/shared/{token}", shared_page, methods=["GET", "HEAD", "POST"]),
+            Route("/embedded/{token}", shared_page, methods=["GET", "HEAD", "POST"]),
             Route("/api/{rest:path}", dispatch, methods=methods),
         ],
         middleware=[

@@ -1,7 +1,15 @@
-"""Knobs of the sandbox: the seed, timings, rate limits, API keys and injected faults.
+"""Knobs of the sandbox: the seed, timings, rate limits, API keys, injected faults and what the
+organization allows.
 
 Everything a test or `hogtui sandbox` may want to vary lives in `SandboxConfig`; the rest of the
-package reads it and never keeps its own defaults.
+package reads it and never keeps its own defaults. The organization switches:
+- `advanced_permissions` (default on, so the app can demo share passwords): off answers as an
+  organization without PostHog's Advanced Permissions feature: `password_required: true` is 403
+  `{"error": "Sharing with password requires the Advanced Permissions feature"}`, and the password
+  endpoints are 403 `{"error": "Password management requires the Advanced Permissions feature"}`.
+- `public_sharing` (default on): off answers as an organization that forbids public sharing:
+  switching sharing on is 403 "Public sharing is disabled for this organization." and every
+  /shared/ and /embedded/ page is a 404.
 """
 
 from __future__ import annotations
@@ -14,7 +22,12 @@ READONLY_API_KEY = "phx_sandbox_readonly"
 OTHER_PROJECT_API_KEY = "phx_sandbox_other_project"
 DEFAULT_PROJECT_ID = 1
 
-READONLY_SCOPES = ("insight:read", "query:read", "sharing_configuration:read")
+READONLY_SCOPES = (
+    "insight:read",
+    "query:read",
+    "sharing_configuration:read",
+    "access_control:read",
+)
 
 # The fault names accepted by FaultSpec.parse, mapped to FaultSpec attributes.
 _FAULT_NAMES = {
@@ -102,8 +115,10 @@ class SandboxConfig:
     # When this many calculations are running, a new one is refused the way PostHog does it inside
     # an insight response: 200, result null, query_status.error "concurrency_limit_exceeded".
     max_concurrent_queries: int | None = None
-    # Password-protected sharing needs PostHog's "Advanced Permissions" feature.
-    advanced_permissions: bool = False
+    # The organization has PostHog's "Advanced Permissions" feature (password-protected shares).
+    advanced_permissions: bool = True
+    # The organization allows public sharing (its security settings can forbid it).
+    public_sharing: bool = True
     timezone: str = "UTC"
     # POST /query/ with a HogQLQuery has its own per-key throttle (PostHog's HogQLQueryThrottle,
     # scope "query"); None = no limit. Every other /query/ call shares the insight bucket.

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import string
 from dataclasses import dataclass, field
 from typing import Any
 
+from .activity import activity_entry, change
+from .ids import access_token, make_uuid, short_id
 from .queries import staleness
 from .results import failure_of, interval_of
+from .seed_access import add_access_controls
+from .seed_history import add_history
+from .seed_queries import TEMPLATES, derived_name
 from .timeutil import iso
-
-ORGANIZATION_ID = "018f2a4e-7c1d-7000-a2b3-5e6f7a8b9c0d"
-_SHORT_ID_ALPHABET = string.ascii_letters + string.digits
 
 _PEOPLE = [
     ("Ada", "Lovelace", "engineering"),
@@ -79,329 +80,6 @@ _QUALIFIERS = [
 _LAYOUT_COLORS = [None, None, "blue", "green", "purple", "black"]
 
 
-def _events(*names: str, math: str = "total") -> list[dict[str, Any]]:
-    return [{"kind": "EventsNode", "event": n, "name": n, "math": math} for n in names]
-
-
-def _viz(source: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": "InsightVizNode", "source": source}
-
-
-def _trends(
-    series: list[dict[str, Any]],
-    *,
-    interval: str = "day",
-    date_from: str = "-30d",
-    display: str = "ActionsLineGraph",
-    breakdown: str | None = None,
-) -> dict[str, Any]:
-    source: dict[str, Any] = {
-        "kind": "TrendsQuery",
-        "version": 2,
-        "interval": interval,
-        "dateRange": {"date_from": date_from},
-        "series": series,
-        "trendsFilter": {"display": display},
-    }
-    if breakdown:
-        source["breakdownFilter"] = {"breakdown": breakdown, "breakdown_type": "event"}
-    return _viz(source)
-
-
-def _funnel(
-    events: list[str],
-    *,
-    date_from: str = "-30d",
-    viz: str = "steps",
-    breakdown: str | None = None,
-) -> dict[str, Any]:
-    source: dict[str, Any] = {
-        "kind": "FunnelsQuery",
-        "version": 2,
-        "dateRange": {"date_from": date_from},
-        "series": _events(*events),
-        "funnelsFilter": {
-            "funnelVizType": viz,
-            "funnelWindowInterval": 14,
-            "funnelWindowIntervalUnit": "day",
-        },
-    }
-    if viz == "trends":
-        source["interval"] = "week"
-    if breakdown:
-        source["breakdownFilter"] = {"breakdown": breakdown, "breakdown_type": "event"}
-    return _viz(source)
-
-
-def _retention(period: str, total: int, event: str = "user signed up") -> dict[str, Any]:
-    return _viz(
-        {
-            "kind": "RetentionQuery",
-            "version": 2,
-            "dateRange": {"date_from": f"-{total}{period[0].lower()}"},
-            "retentionFilter": {
-                "period": period,
-                "totalIntervals": total,
-                "targetEntity": {"id": event, "type": "events"},
-                "returningEntity": {"id": "$pageview", "type": "events"},
-                "retentionType": "retention_first_time",
-            },
-        }
-    )
-
-
-def _paths(start: str, steps: int = 5) -> dict[str, Any]:
-    return _viz(
-        {
-            "kind": "PathsQuery",
-            "version": 2,
-            "dateRange": {"date_from": "-7d"},
-            "pathsFilter": {
-                "includeEventTypes": ["$pageview"],
-                "startPoint": start,
-                "stepLimit": steps,
-            },
-        }
-    )
-
-
-def _stickiness(event: str) -> dict[str, Any]:
-    return _viz(
-        {
-            "kind": "StickinessQuery",
-            "version": 2,
-            "interval": "day",
-            "dateRange": {"date_from": "-30d"},
-            "series": _events(event),
-        }
-    )
-
-
-def _lifecycle(event: str, interval: str = "week") -> dict[str, Any]:
-    return _viz(
-        {
-            "kind": "LifecycleQuery",
-            "version": 2,
-            "interval": interval,
-            "dateRange": {"date_from": "-8w"},
-            "series": _events(event),
-        }
-    )
-
-
-def _sql(text: str) -> dict[str, Any]:
-    return {
-        "kind": "DataVisualizationNode",
-        "source": {"kind": "HogQLQuery", "query": text},
-        "display": "ActionsTable",
-    }
-
-
-# (name, description, tags, query)
-TEMPLATES: list[tuple[str, str, list[str], dict[str, Any]]] = [
-    (
-        "Weekly active users",
-        "Unique users with at least one pageview, per week.",
-        ["kpi", "growth"],
-        _trends(_events("$pageview", math="dau"), interval="week", date_from="-90d"),
-    ),
-    (
-        "Signup → activation funnel",
-        "From landing on /signup to finishing onboarding within 14 days.",
-        ["onboarding", "kpi"],
-        _funnel(["$pageview", "user signed up", "onboarding completed"]),
-    ),
-    (
-        "Checkout conversion by country",
-        "Checkout started → purchase, split by country.",
-        ["revenue"],
-        _funnel(["checkout started", "purchase"], breakdown="$geoip_country_code"),
-    ),
-    (
-        "Daily active users",
-        "",
-        ["kpi"],
-        _trends(_events("$pageview", math="dau"), date_from="-30d"),
-    ),
-    (
-        "Pageviews by browser",
-        "",
-        ["web", "marketing"],
-        _trends(_events("$pageview"), date_from="-14d", breakdown="$browser"),
-    ),
-    (
-        "Retention of new signups",
-        "Of users who signed up in a week, how many came back in the following weeks.",
-        ["retention", "growth"],
-        _retention("Week", 8),
-    ),
-    (
-        "Paths from the pricing page",
-        "Where visitors go after /pricing.",
-        ["marketing", "web"],
-        _paths("/pricing"),
-    ),
-    (
-        "Dashboard feature stickiness",
-        "On how many days a month people open a dashboard.",
-        ["product"],
-        _stickiness("dashboard viewed"),
-    ),
-    (
-        "User lifecycle",
-        "New, returning, resurrecting and dormant users per week.",
-        ["growth", "weekly-review"],
-        _lifecycle("$pageview"),
-    ),
-    (
-        "Top pages last 7 days",
-        "Most viewed URLs.",
-        ["web"],
-        _sql(
-            "select properties.$current_url as url, count() as views\nfrom events\n"
-            "where event = '$pageview' and timestamp > now() - interval 7 day\n"
-            "group by url\norder by views desc\nlimit 20"
-        ),
-    ),
-    (
-        "Signups per day",
-        "",
-        ["growth"],
-        _trends(_events("user signed up"), date_from="-30d", display="ActionsBar"),
-    ),
-    (
-        "Revenue this month",
-        "Sum of purchase revenue since the 1st.",
-        ["revenue", "kpi"],
-        _trends(_events("purchase", math="sum"), date_from="mStart", display="BoldNumber"),
-    ),
-    (
-        "Traffic by UTM source",
-        "",
-        ["marketing"],
-        _trends(
-            _events("$pageview"), date_from="-30d", display="ActionsBar", breakdown="utm_source"
-        ),
-    ),
-    (
-        "Exceptions over time",
-        "Frontend and backend exceptions, hourly.",
-        ["engineering"],
-        _trends(_events("$exception"), interval="hour", date_from="-24h"),
-    ),
-    (
-        "Invites sent vs accepted",
-        "",
-        ["growth", "product"],
-        _trends(_events("invite sent", "invite accepted"), interval="week", date_from="-12w"),
-    ),
-    (
-        "Pageviews share by OS",
-        "",
-        ["web"],
-        _trends(_events("$pageview"), date_from="-7d", display="ActionsPie", breakdown="$os"),
-    ),
-    (
-        "Pricing page → paid",
-        "",
-        ["revenue", "marketing"],
-        _funnel(["$pageview", "checkout started", "subscription upgraded"], date_from="-90d"),
-    ),
-    (
-        "Onboarding conversion trend",
-        "Weekly conversion through onboarding.",
-        ["onboarding"],
-        _funnel(["user signed up", "onboarding completed"], viz="trends", date_from="-12w"),
-    ),
-    (
-        "Time to first purchase",
-        "",
-        ["revenue"],
-        _funnel(["user signed up", "purchase"], viz="time_to_convert", date_from="-90d"),
-    ),
-    (
-        "Daily retention (mobile)",
-        "",
-        ["retention", "mobile"],
-        _retention("Day", 14, event="$screen"),
-    ),
-    (
-        "Paths after signup",
-        "",
-        ["onboarding"],
-        _paths("/signup", steps=6),
-    ),
-    (
-        "Mobile screen views",
-        "",
-        ["mobile"],
-        _trends(_events("$screen"), date_from="-30d"),
-    ),
-    (
-        "Events per day (SQL)",
-        "",
-        ["engineering"],
-        _sql(
-            "select toDate(timestamp) as day, count() as events\nfrom events\n"
-            "where timestamp > now() - interval 14 day\ngroup by day\norder by day desc"
-        ),
-    ),
-    (
-        "Revenue by plan",
-        "Paid revenue split by plan, from the billing events.",
-        ["revenue", "kpi"],
-        _sql(
-            "select properties.plan as plan, sum(properties.revenue) as revenue, "
-            "count() as purchases\nfrom events\nwhere event = 'purchase'\n"
-            "group by plan\norder by revenue desc"
-        ),
-    ),
-    (
-        "Recent exceptions",
-        "The latest exception events, as a table.",
-        ["engineering"],
-        {
-            "kind": "DataTableNode",
-            "source": {
-                "kind": "EventsQuery",
-                "select": ["*", "event", "timestamp"],
-                "event": "$exception",
-                "orderBy": ["timestamp DESC"],
-            },
-        },
-    ),
-    (
-        "Legacy revenue query",
-        "An old query against a column that no longer exists.",
-        ["revenue"],
-        _sql("select FAIL as revenue from events where event = 'purchase'"),
-    ),
-    (
-        "Feature flag calls",
-        "",
-        ["engineering", "experiment"],
-        _trends(_events("$feature_flag_called"), date_from="-7d"),
-    ),
-    (
-        "Monthly lifecycle",
-        "",
-        ["growth"],
-        _lifecycle("$pageview", interval="month"),
-    ),
-]
-# Unnamed insights only carry a derived_name, as PostHog computes it from the query.
-_DERIVED_NAMES = {
-    "TrendsQuery": "{event} count",
-    "FunnelsQuery": "{event} → {last} conversion",
-    "RetentionQuery": "Retention of {event}",
-    "PathsQuery": "User paths starting at {event}",
-    "StickinessQuery": "{event} stickiness",
-    "LifecycleQuery": "{event} lifecycle",
-    "HogQLQuery": "SQL query",
-    "EventsQuery": "Events table",
-}
-
-
 @dataclass
 class SeedData:
     users: list[dict[str, Any]]
@@ -412,39 +90,12 @@ class SeedData:
     views: dict[int, list[tuple[dt.datetime, int]]] = field(default_factory=dict)
     # tile id -> {"color", "layouts"}: served only with ?from_dashboard=
     tile_looks: dict[int, dict[str, Any]] = field(default_factory=dict)
-
-
-def make_uuid(rng: random.Random) -> str:
-    """A version-4 UUID string drawn from `rng` (so seeded data stays deterministic)."""
-    h = f"{rng.getrandbits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:]}"
-
-
-def short_id(rng: random.Random) -> str:
-    return "".join(rng.choices(_SHORT_ID_ALPHABET, k=8))
-
-
-def access_token(rng: random.Random) -> str:
-    return "".join(rng.choices(_SHORT_ID_ALPHABET + "-_", k=30))
-
-
-def derived_name(query: dict[str, Any]) -> str:
-    source = query.get("source") if isinstance(query.get("source"), dict) else query
-    assert isinstance(source, dict)
-    kind = str(source.get("kind"))
-    series = source.get("series") or []
-    events = [str(s.get("event") or s.get("name")) for s in series if isinstance(s, dict)]
-    first = events[0] if events else ""
-    if kind == "RetentionQuery":
-        first = str(((source.get("retentionFilter") or {}).get("targetEntity") or {}).get("id", ""))
-    if kind == "PathsQuery":
-        first = str((source.get("pathsFilter") or {}).get("startPoint", "/"))
-    pretty = {"$pageview": "Pageview", "$screen": "Screen", "$exception": "Exception"}
-    template = _DERIVED_NAMES.get(kind, "Query")
-    return template.format(
-        event=pretty.get(first, first.capitalize() or "Event"),
-        last=pretty.get(events[-1], events[-1]) if events else "",
-    )
+    # insight id -> its share passwords (each with the hash of the password, never served)
+    share_passwords: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # insight id -> its access control entries, as served
+    access_controls: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    memberships: dict[int, str] = field(default_factory=dict)  # user id -> membership id
+    roles: dict[str, str] = field(default_factory=dict)  # role id -> name
 
 
 def tile_look(rng: random.Random) -> dict[str, Any]:
@@ -475,49 +126,6 @@ def make_users(rng: random.Random) -> list[dict[str, Any]]:
             }
         )
     return users
-
-
-def activity_entry(
-    rng: random.Random,
-    *,
-    activity: str,
-    insight: dict[str, Any],
-    user: dict[str, Any] | None,
-    when: dt.datetime,
-    changes: list[dict[str, Any]] | None,
-) -> dict[str, Any]:
-    return {
-        "id": make_uuid(rng),
-        "user": user,
-        "unread": False,
-        "organization_id": ORGANIZATION_ID,
-        "was_impersonated": False,
-        "is_system": False,
-        "activity": activity,
-        "item_id": str(insight["id"]),
-        "scope": "Insight",
-        "detail": {
-            "id": str(insight["id"]),
-            "changes": changes,
-            "merge": None,
-            "trigger": None,
-            "name": insight["name"] or insight["derived_name"],
-            "short_id": insight["short_id"],
-            "type": None,
-            "context": None,
-        },
-        "created_at": iso(when),
-    }
-
-
-def change(field_name: str, before: Any, after: Any, action: str = "changed") -> dict[str, Any]:
-    return {
-        "type": "Insight",
-        "action": action,
-        "field": field_name,
-        "before": before,
-        "after": after,
-    }
 
 
 def _age(rng: random.Random) -> dt.timedelta:
@@ -686,19 +294,21 @@ class _Seeder:
                 "share_passwords": [],
             }
             sharer = rng.choice(self.users)
-            self.log(
-                "sharing enabled", insight, sharer, shared_at, [change("sharing", False, True)]
-            )
+            self.log("sharing enabled", insight, sharer, shared_at, [change("sharing", None, True)])
         if insight["deleted"]:
             self.log("deleted", insight, editor, modified, [change("deleted", False, True)])
 
 
 def seed(count: int, seed_value: int, now: dt.datetime) -> SeedData:
-    """Build the project: `count` insights (deleted ones included), with their history."""
+    """Build the project: `count` insights (deleted ones included), with their history, then
+    the richer history and the access controls, each drawn from a random source of its own so
+    adding to them never changes the insights."""
     seeder = _Seeder(seed_value, now)
     for index in range(count):
         seeder.insight(index)
     seeder.data.activity.sort(key=lambda entry: str(entry["created_at"]))
+    add_history(seeder.data, seed_value, now)
+    add_access_controls(seeder.data, seed_value, now)
     return seeder.data
 
 
