@@ -5,8 +5,9 @@ built from the bindings), so a new action is written in one place.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from textual.actions import parse
@@ -75,8 +76,9 @@ def palette_commands(
         yield SystemCommand(action.palette, help_text, _runner(screen, action.action))
 
 
-def _runner(screen: Screen[Any], action: str) -> Callable[[], Awaitable[None]]:
-    async def run() -> None:
-        await screen.run_action(action)
-
-    return run
+def _runner(screen: Screen[Any], action: str) -> Callable[[], object]:
+    """A callback that runs `action` at once when called, as a plain palette callback does (an
+    async action hands back its coroutine, which the palette's `call_later` awaits)."""
+    _namespace, name, parameters = parse(action)
+    method: Callable[..., object] = getattr(screen, f"action_{name}")
+    return partial(method, *parameters)

@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from tui.commands import GoToInsightProvider
 from tui.config import ConfigError, load_config
-from tui.messages import OpenInsight
+from tui.messages import OpenInsight, is_refresh_group
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.first_run import FirstRunConfig, FirstRunScreen
 from tui.screens.help import HelpScreen
@@ -30,8 +30,6 @@ APP_TITLE = "hogtui"
 DEMO_MARKER = "DEMO — sandbox"
 # How long quitting waits for cancelled workers to finish their clean-up (server-side cancels).
 _WORKER_GRACE_SECONDS = 3.0
-# Refresh workers run in groups named "refresh-<insight id>" (design.md, data flow).
-_REFRESH_GROUP_PREFIX = "refresh-"
 QUIT_QUESTION = "A refresh is running; quit and cancel it on the server?"
 # Textual's own "Keys" panel repeats what our help screen (`?`) shows.
 _REPLACED_SYSTEM_COMMANDS = frozenset({"Keys"})
@@ -156,7 +154,7 @@ class HogApp(App[None]):
         return [
             worker
             for worker in self.workers
-            if worker.group.startswith(_REFRESH_GROUP_PREFIX) and not worker.is_finished
+            if is_refresh_group(worker.group) and not worker.is_finished
         ]
 
     async def action_quit(self) -> None:

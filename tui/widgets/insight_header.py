@@ -15,22 +15,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from tui.api.models import Insight
+from tui.editing import format_tags, parse_tags
 from tui.safe_text import clean, safe_text
 from tui.timefmt import as_utc, relative_time
 
-
-def parse_tags(text: str) -> list[str]:
-    """ "a, b ,, c" → ["a", "b", "c"]: the tags Input as a list, in order, each once."""
-    tags: list[str] = []
-    for part in text.split(","):
-        tag = part.strip()
-        if tag and tag not in tags:
-            tags.append(tag)
-    return tags
-
-
-def format_tags(tags: list[str]) -> str:
-    return ", ".join(tags)
+# The tag parsing lives with the rest of the editing logic; importable from here as before.
+__all__ = ["InsightHeader", "cache_words", "format_tags", "meta_words", "parse_tags"]
 
 
 def cache_words(insight: Insight | None, now: datetime) -> str:

@@ -6,8 +6,6 @@ hears every change through `QueryEditor.Changed` and decides whether saving is a
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any
 
 from textual import events
@@ -17,50 +15,10 @@ from textual.message import Message
 from textual.widgets import Static, TextArea
 from textual.widgets.text_area import LanguageDoesNotExist
 
+# The parsing lives with the rest of the editing logic; importable from here as before.
+from tui.editing import QueryProblem, format_query, parse_query
 
-@dataclass(frozen=True)
-class QueryProblem:
-    """Why the text is not a query; `line`/`column` are 1-based, None when not about a place."""
-
-    message: str
-    line: int | None = None
-    column: int | None = None
-
-    def __str__(self) -> str:
-        if self.line is None:
-            return self.message
-        return f"Line {self.line}, column {self.column}: {self.message}"
-
-    def inline(self) -> str:
-        """The problem inside a sentence: "line 3, column 1: Expecting value"."""
-        if self.line is None:
-            return self.message
-        return f"line {self.line}, column {self.column}: {self.message}"
-
-
-def format_query(query: Any) -> str:
-    """The JSON text the editor shows for a query (stable, so unchanged means unchanged)."""
-    return json.dumps(query, indent=2, ensure_ascii=False)
-
-
-def parse_query(
-    text: str, *, allow_empty: bool = False
-) -> tuple[dict[str, Any] | None, QueryProblem | None]:
-    """The query object typed in `text`, or the problem that stops it being one. With
-    `allow_empty`, blank text is no problem (an insight defined by legacy filters has no query)."""
-    if not text.strip():
-        if allow_empty:
-            return None, None
-        return None, QueryProblem("The query is empty; it must be a JSON object.")
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        return None, QueryProblem(error.msg, error.lineno, error.colno)
-    if not isinstance(value, dict):
-        return None, QueryProblem("The query must be a JSON object ({ … }).")
-    if not isinstance(value.get("kind"), str):
-        return None, QueryProblem('The query needs a "kind", e.g. "InsightVizNode".')
-    return value, None
+__all__ = ["JsonArea", "QueryEditor", "QueryProblem", "format_query", "parse_query"]
 
 
 class JsonArea(TextArea):
