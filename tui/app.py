@@ -131,6 +131,11 @@ class HogApp(App[None]):
         # Imported here: the editor is the heaviest screen and most sessions start on the list.
         from tui.screens.insight_detail import InsightDetailScreen
 
+        for screen in self.screen_stack:
+            # Two editors of one insight would share, and fight over, one draft.
+            if isinstance(screen, InsightDetailScreen) and screen.insight_id == message.insight_id:
+                self.notify("That insight is already open, under this screen.", markup=False)
+                return
         self.push_screen(InsightDetailScreen(message.insight_id))
 
     def set_keymap(self, keymap: Mapping[str, str]) -> None:

@@ -139,6 +139,32 @@ ACTIONS = (
         show=False,
     ),
     ScreenAction(
+        "insight.sharing",
+        "s",
+        "sharing('sharing')",
+        "Share",
+        "Public link, embed code and share passwords",
+        "share: sharing of this insight",
+        show=False,
+    ),
+    ScreenAction(
+        "insight.access",
+        None,
+        "sharing('access')",
+        "Access",
+        "Who may view or edit this insight",
+        "access: who may view or edit this insight",
+    ),
+    ScreenAction(
+        "insight.activity",
+        "a",
+        "activity",
+        "Activity",
+        "Who changed this insight, and what (revert from there)",
+        "activity: this insight",
+        show=False,
+    ),
+    ScreenAction(
         "insight.copy_query",
         None,
         "copy_query",
@@ -235,11 +261,15 @@ class InsightDetailScreen(DetailSaving, DetailRefresh):
     # -- loading ------------------------------------------------------------------------------
 
     @work(group=_LOAD, exclusive=True, exit_on_error=False)
-    async def _load(self) -> None:
+    async def _load(self, *, changed_elsewhere: bool = False) -> None:
+        """Fetch the insight; `changed_elsewhere`: it was changed on the server from here (a
+        revert in the feed), so the screen below should be told of the new copy on leaving."""
         assert self.insight_id is not None
         first = self.edit.base is None
         insight = await self._api.get_insight(self.insight_id)
         self.load_failed = None
+        if changed_elsewhere:
+            self._changed = insight
         # Typing may have started on the list's copy: keep it rather than overwrite it.
         keep_typing = bool(self._edits())
         self._take_server_version(insight, fill=not keep_typing)
@@ -359,6 +389,39 @@ class InsightDetailScreen(DetailSaving, DetailRefresh):
         url = self._api.insight_url(insight.short_id)
         self.app.copy_to_clipboard(url)
         self.notify(f"Copied {url}", markup=False)
+
+    def _saved_insight_id(self, what: str) -> int | None:
+        if self.insight_id is None:
+            self.notify(f"Save the new insight first (ctrl+s); then it has {what}.", markup=False)
+        return self.insight_id
+
+    # The panels are imported when first asked for: the editor should open without them.
+    def action_sharing(self, tab: str) -> None:
+        from tui.screens.sharing import SharingScreen
+
+        insight_id = self._saved_insight_id("sharing and access settings")
+        if insight_id is None:
+            return
+        name = self._latest.display_name if self._latest is not None else f"insight {insight_id}"
+        self.app.push_screen(SharingScreen(insight_id, name, tab=tab), self._panel_closed)
+
+    def action_activity(self) -> None:
+        from tui.screens.activity import ActivityScreen
+
+        insight_id = self._saved_insight_id("a history")
+        if insight_id is None:
+            return
+        name = self._latest.display_name if self._latest is not None else None
+        self.app.push_screen(ActivityScreen(insight_id, name), self._feed_closed)
+
+    def _panel_closed(self, _answer: object) -> None:
+        # A panel may have changed the insight (sharing): show the server's copy now.
+        # Loading keeps anything typed here, as it does on open.
+        self._load()
+
+    def _feed_closed(self, reverted: bool | None) -> None:
+        # After a revert the list's row must follow too (it updates from what this dismisses with).
+        self._load(changed_elsewhere=bool(reverted))
 
     def action_copy_query(self) -> None:
         self.app.copy_to_clipboard(self.query_one(QueryEditor).text)

@@ -62,7 +62,17 @@ _LOAD = "list-load"
 _WRITE = "list-write"
 _BROWSER = "list-browser"
 # Actions on the insight under the cursor: greyed out (and out of the palette) with no row.
-_ROW_ACTIONS = frozenset({"open", "toggle_favourite", "delete", "copy_link", "open_in_browser"})
+_ROW_ACTIONS = frozenset(
+    {
+        "open",
+        "toggle_favourite",
+        "delete",
+        "copy_link",
+        "open_in_browser",
+        "insight_activity",
+        "sharing",
+    }
+)
 
 
 class InsightListScreen(Screen[None]):
@@ -78,7 +88,7 @@ class InsightListScreen(Screen[None]):
     # G loads at most this many further pages per press, so a huge project stays responsive.
     LAST_ROW_MAX_PAGES: ClassVar[int] = 10
 
-    BINDINGS: ClassVar[list[BindingType]] = list(bindings(ACTIONS))
+    BINDINGS: ClassVar[list[BindingType]] = bindings(ACTIONS)
 
     #: What the user narrowed the list to.
     filters: var[FilterState] = var(FilterState)
@@ -448,6 +458,32 @@ class InsightListScreen(Screen[None]):
             # An insight opened from the palette may not be among the loaded rows: then there
             # is no row to update, and it shows up where it belongs on the next load.
             self.table.replace_insight(insight)
+
+    # The panels are imported when first asked for: most sessions never open them, and the
+    # list is what must appear fast.
+    def action_project_activity(self) -> None:
+        from tui.screens.activity import ActivityScreen
+
+        self.app.push_screen(ActivityScreen(None), self._feed_closed)
+
+    def action_insight_activity(self) -> None:
+        from tui.screens.activity import ActivityScreen
+
+        if (insight := self.table.current) is not None:
+            self.app.push_screen(
+                ActivityScreen(insight.id, insight.display_name), self._feed_closed
+            )
+
+    def _feed_closed(self, reverted: bool | None) -> None:
+        # A revert changed insights on the server (which ones, the feed does not say).
+        if reverted:
+            self.reload()
+
+    def action_sharing(self, tab: str) -> None:
+        from tui.screens.sharing import SharingScreen
+
+        if (insight := self.table.current) is not None:
+            self.app.push_screen(SharingScreen(insight.id, insight.display_name, tab=tab))
 
     def action_new(self) -> None:
         self.app.push_screen(InsightDetailScreen(None), callback=self._new_closed)

@@ -116,6 +116,15 @@ ACTIONS: tuple[ScreenAction, ...] = (
         "Load the list again from the server",
         palette="list: reload",
     ),
+    ScreenAction(
+        "list.activity",
+        "A",
+        "project_activity",
+        "Activity",
+        "Who changed which insight, project-wide",
+        palette="activity: every insight of the project",
+        show=False,
+    ),
     ScreenAction("list.quit", "q", "app.quit", "Quit", "Quit hogtui"),
     # Palette only: enter is the table's (it opens the row under the cursor).
     ScreenAction(
@@ -125,5 +134,29 @@ ACTIONS: tuple[ScreenAction, ...] = (
         "Open",
         "Open the insight under the cursor",
         palette="insight: open",
+    ),
+    ScreenAction(
+        "list.insight_activity",
+        None,
+        "insight_activity",
+        "Insight activity",
+        "Who changed the insight under the cursor, and what",
+        palette="activity: insight under the cursor",
+    ),
+    ScreenAction(
+        "list.sharing",
+        None,
+        "sharing('sharing')",
+        "Sharing",
+        "Public link, embed code and share passwords of the insight under the cursor",
+        palette="share: sharing of the insight under the cursor",
+    ),
+    ScreenAction(
+        "list.access",
+        None,
+        "sharing('access')",
+        "Access",
+        "Who may view or edit the insight under the cursor",
+        palette="access: who may view or edit the insight under the cursor",
     ),
 )
