@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from enum import Enum
@@ -64,6 +65,8 @@ class InsightsAPI(ListingEndpoints, CollaborationEndpoints):
 
     `transport` lets tests talk to the sandbox in-process. The retry, pacing and polling knobs
     exist so tests can use tiny values; the defaults follow PostHog's limits and frontend.
+    `ca_bundle` is a PEM file of the certificate authorities to trust instead of the usual ones
+    (a self-hosted PostHog behind a private CA); ValueError says what is wrong with a bad one.
     """
 
     def __init__(
@@ -87,6 +90,7 @@ class InsightsAPI(ListingEndpoints, CollaborationEndpoints):
         user_agent: str = USER_AGENT,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        ca_bundle: str | os.PathLike[str] | None = None,
     ) -> None:
         if pacer is None:
             limits = []
@@ -112,6 +116,7 @@ class InsightsAPI(ListingEndpoints, CollaborationEndpoints):
             user_agent=user_agent,
             sleep=sleep,
             clock=clock,
+            ca_bundle=ca_bundle,
         )
         self.blocking_timeout = max(blocking_timeout, timeout)
         self.poll_policy = poll_policy or PollPolicy()
@@ -338,7 +343,9 @@ class InsightsAPI(ListingEndpoints, CollaborationEndpoints):
         extra: Mapping[str, Any] | None = None,
     ) -> Insight:
         """PATCH only the fields given (None sets a field to null; leave a field out to keep it).
-        Not retried once it may have reached the server: see docs in client.md."""
+        The same PATCH leaves the same insight however often it arrives, so it is sent again
+        after a 429 or 5xx answer (within the retry deadline); not after the connection broke
+        once it was out, which raises a NetworkError with `sent` set: read the insight to see."""
         body: dict[str, Any] = dict(extra or {})
         fields: dict[str, Any] = {
             "name": name,
@@ -356,7 +363,7 @@ class InsightsAPI(ListingEndpoints, CollaborationEndpoints):
         if not body:
             raise ValueError("update_insight needs at least one field to change")
         path = self._transport.insights(insight_id)
-        answer = await self._transport.request("PATCH", path, body=body, retry=Retry.UNSENT)
+        answer = await self._transport.request("PATCH", path, body=body, retry=Retry.IDEMPOTENT)
         return self._transport.model(Insight, answer.data, "an insight", path)
 
     async def soft_delete_insight(self, insight_id: int | str) -> Insight:

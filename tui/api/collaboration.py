@@ -64,7 +64,8 @@ class CollaborationEndpoints:
         settings: Mapping[str, Any] | None = None,
         password_required: bool | None = None,
     ) -> SharingConfiguration:
-        """Turn public sharing on or off (and change its settings)."""
+        """Turn public sharing on or off (and change its settings). Idempotent: enabling a share
+        that is on keeps its link, so it is sent again after a 429 or 5xx answer."""
         body: dict[str, Any] = {}
         if enabled is not None:
             body["enabled"] = enabled
@@ -73,7 +74,7 @@ class CollaborationEndpoints:
         if password_required is not None:
             body["password_required"] = password_required
         path = self._transport.insights(insight_id, "sharing")
-        answer = await self._transport.request("PATCH", path, body=body, retry=Retry.UNSENT)
+        answer = await self._transport.request("PATCH", path, body=body, retry=Retry.IDEMPOTENT)
         return self._sharing(answer.data, path)
 
     async def rotate_sharing_token(self, insight_id: int | str) -> SharingConfiguration:

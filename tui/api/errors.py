@@ -16,16 +16,20 @@ from typing import Any
 __all__ = [
     "ApiError",
     "AuthenticationError",
+    "CertificateError",
     "MethodNotAllowedError",
     "NetworkError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitedError",
+    "RedirectedError",
     "ServerError",
     "UnexpectedResponseError",
     "ValidationError",
     "error_from_response",
     "parse_retry_after",
+    "too_deep_body",
+    "unexpected_body",
 ]
 
 _MISSING_SCOPE = re.compile(r"missing required scope '([^']+)'")
@@ -35,6 +39,8 @@ _SHARING_PATH = re.compile(r"/sharing(/|$)|^/(shared|embedded)/")
 _EXPECTED_AVAILABLE = re.compile(r"Expected available in (\d+(?:\.\d+)?) seconds?")
 # An error page can be long; a message only needs its start.
 _EXCERPT = 200
+# PostHog's longest details (a HogQL error with its context) stay well under this.
+_LONGEST_DETAIL = 1000
 
 
 class ApiError(Exception):
@@ -131,13 +137,40 @@ class ServerError(ApiError):
 
 
 class NetworkError(ApiError):
-    """The host could not be reached, the connection broke, or the request timed out."""
+    """The host could not be reached, the connection broke, or the request timed out.
+    `sent`: the request had left this machine first, so a write may have been applied."""
 
     kind = "network"
 
-    def __init__(self, message: str, *, timeout: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, message: str, *, timeout: bool = False, sent: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(message, **kwargs)
         self.timeout = timeout
+        self.sent = sent
+
+
+class CertificateError(NetworkError):
+    """The server's TLS certificate was refused (a private or self-signed certificate
+    authority, an expired certificate, another host's name). Nothing was sent."""
+
+    kind = "certificate"
+
+    def __init__(self, message: str, *, hostname: str, reason: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.hostname = hostname
+        self.reason = reason
+
+
+class RedirectedError(ApiError):
+    """The server redirected to another origin (scheme, host or port), which is not followed.
+    `location` is where it pointed, without credentials, query or fragment."""
+
+    kind = "redirected"
+
+    def __init__(self, message: str, *, location: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.location = location
 
 
 class UnexpectedResponseError(ApiError):
@@ -195,7 +228,13 @@ def _body_fields(body: Any) -> tuple[str | None, str | None, str | None, str | N
         return "; ".join(str(m) for m in messages), None, None, attr
 
     def text(value: Any) -> str | None:
-        return value if isinstance(value, str) else (None if value is None else str(value))
+        # PostHog sends strings; anything else (a hostile server's nested object) is shown as a
+        # short excerpt, and no string may flood a one-line message.
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            return _excerpt(str(value))
+        return value if len(value) <= _LONGEST_DETAIL else value[: _LONGEST_DETAIL - 1] + "…"
 
     return text(detail), text(body.get("code")), text(body.get("type")), text(body.get("attr"))
 
@@ -359,3 +398,15 @@ def unexpected_body(
     return UnexpectedResponseError(
         message, status=status, method=method, path=path, detail=_excerpt(text) or None
     )
+
+
+def too_deep_body(
+    status: int, *, method: str, path: str, host: str, levels: int
+) -> UnexpectedResponseError:
+    """The error for an answer whose JSON nests deeper than `levels` (nothing PostHog sends)."""
+    message = (
+        f"The answer from {host} to {method} {path} is JSON nested more than {levels} levels "
+        "deep, far deeper than anything PostHog sends (a query written by a script, perhaps), "
+        "so hogtui did not read it. Look at it in PostHog's web app."
+    )
+    return UnexpectedResponseError(message, status=status, method=method, path=path)

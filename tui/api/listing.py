@@ -7,13 +7,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, TypedDict, Unpack
+from typing import TypedDict, Unpack
 
+from tui.api.bodies import holds_too_deep
 from tui.api.errors import UnexpectedResponseError
 from tui.api.models import Insight, InsightKind, Page, ShapeError, parse_page
-from tui.api.transport import Transport
+from tui.api.transport import Answer, Retry, Transport
 
 __all__ = ["MAX_PAGE_SIZE", "DateParam", "ListFilters", "ListingEndpoints"]
 
@@ -54,14 +55,38 @@ class ListingEndpoints:
 
     _transport: Transport
 
-    def _page(self, data: Any, path: str) -> Page[Insight]:
+    async def _get_page(self, path: str, params: Mapping[str, str] | None = None) -> Page[Insight]:
+        """A listing page, read the way every listing is (see `_page`)."""
+        answer = await self._transport.request(
+            "GET", path, params=params, retry=Retry.ALWAYS, deep_ok=True
+        )
+        return self._page(answer, path)
+
+    def _page(self, answer: Answer, path: str) -> Page[Insight]:
         """A listing page; a body that is no listing at all is an UnexpectedResponseError (not
-        an empty page, which would read as "no insights")."""
+        an empty page, which would read as "no insights"). A row nested too deeply to read (one
+        insight's query thousands of levels deep) is skipped, like any row that cannot be read,
+        rather than costing the whole page."""
+        data = answer.data
+        unreadable = 0
+        if answer.too_deep:
+            rows = data if isinstance(data, list) else None
+            if isinstance(data, dict) and isinstance(data.get("results"), list):
+                rows = data["results"]
+            if rows is not None:
+                kept = [row for row in rows if not holds_too_deep(row)]
+                unreadable = len(rows) - len(kept)
+                data = kept if isinstance(data, list) else {**data, "results": kept}
         problem: str | None = None
         try:
-            return parse_page(data, Insight)
+            page = parse_page(data, Insight)
         except ShapeError as exc:
             problem = str(exc)
+        else:
+            page.skipped += unreadable
+            if isinstance(answer.data, list):
+                page.count = len(answer.data)
+            return page
         message = f"The server's answer to {path} did not look like a list of insights ({problem})."
         raise UnexpectedResponseError(self._transport.scrub(message), path=path)
 
@@ -139,8 +164,7 @@ class ListingEndpoints:
         for name, when in dates:
             if when is not None:
                 params[name] = _date_param(when)
-        path = self._transport.insights()
-        return self._page(await self._transport.get_json(path, params), path)
+        return await self._get_page(self._transport.insights(), params)
 
     async def iter_insight_pages(
         self, page_size: int = 100, **filters: Unpack[ListFilters]
@@ -178,10 +202,8 @@ class ListingEndpoints:
     async def trending_insights(self, days: int = 7, limit: int = 10) -> Page[Insight]:
         """The project's most viewed insights of the last `days` days (each has `view_count`)."""
         params = {"days": str(days), "limit": str(limit)}
-        path = self._transport.insights("trending")
-        return self._page(await self._transport.get_json(path, params), path)
+        return await self._get_page(self._transport.insights("trending"), params)
 
     async def my_last_viewed(self) -> list[Insight]:
         """The caller's last viewed insights. Real servers refuse this to personal API keys."""
-        path = self._transport.insights("my_last_viewed")
-        return self._page(await self._transport.get_json(path), path).results
+        return (await self._get_page(self._transport.insights("my_last_viewed"))).results

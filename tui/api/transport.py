@@ -1,16 +1,19 @@
 """How a request reaches PostHog and comes back: `Transport`, below every endpoint of the client.
 
-It paces each request in one budget, retries reads and cancels on 429/5xx/network failures and
-cut-off answers within a deadline, finds older servers' /api/projects/ routes and the number behind
-`@current` by itself, turns every failure into an `ApiError`, and keeps the API key out of every
-message, log line and repr. It knows paths, not endpoints: `client.py` names those.
+It paces each request in one budget, retries reads, cancels and idempotent writes on 429/5xx and
+cut-off answers within a deadline (reads also on network failures), follows redirects only within
+the host's origin, finds older servers' /api/projects/ routes and the number behind `@current` by
+itself, turns every failure into an `ApiError` (connection.py words those with no answer), and
+keeps the API key out of every message, log line and repr. It knows paths, not endpoints:
+`client.py` names those.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import os
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, replace
@@ -22,6 +25,17 @@ from pydantic import BaseModel, SecretStr
 from pydantic import ValidationError as PydanticValidationError
 
 from tui import __version__
+from tui.api.bodies import MAX_DEPTH, Decoded, decode_json
+from tui.api.bodies import json_or_text as decoded_or_text
+from tui.api.connection import (
+    Failure,
+    OffOrigin,
+    describe_transport_error,
+    origin,
+    redirected_error,
+    tls_context,
+    unreached_error,
+)
 from tui.api.errors import (
     ApiError,
     AuthenticationError,
@@ -30,6 +44,7 @@ from tui.api.errors import (
     UnexpectedResponseError,
     error_from_response,
     parse_retry_after,
+    too_deep_body,
     unexpected_body,
 )
 from tui.api.pacing import Priority, RatePacer
@@ -48,6 +63,7 @@ __all__ = [
     "json_or_text",
     "key_problem",
     "normalize_host",
+    "tls_context",
 ]
 
 log = logging.getLogger(__name__)
@@ -71,6 +87,10 @@ class Retry(Enum):
 
     #: Reads and cancels: 429, 5xx and network failures.
     ALWAYS = "always"
+    #: Writes that leave the same result however often they arrive (a PATCH of given fields):
+    #: also after a 429 or 5xx answer and after an answer that came back garbled. Not after the
+    #: connection broke once the request was out: the caller finds out what happened instead.
+    IDEMPOTENT = "idempotent"
     #: Writes: only failures that prove the request never left this machine.
     UNSENT = "unsent"
 
@@ -98,14 +118,19 @@ class Call:
     expect: Expect = Expect.JSON
     priority: Priority = Priority.NORMAL
     retry_statuses: frozenset[int] = RETRY_STATUSES
+    #: The caller drops parts of the body nested past `MAX_DEPTH` itself (marked with
+    #: `bodies.TOO_DEEP`); otherwise such a body is an UnexpectedResponseError.
+    deep_ok: bool = False
 
 
 @dataclass(frozen=True)
 class Answer:
-    """A successful answer and its decoded JSON (None when there was none to read)."""
+    """A successful answer and its decoded JSON (None when there was none to read).
+    `too_deep` counts the values replaced by `bodies.TOO_DEEP` (only with `Call.deep_ok`)."""
 
     response: httpx.Response
     data: Any = None
+    too_deep: int = 0
 
 
 @dataclass(frozen=True)
@@ -133,41 +158,6 @@ class BearerAuth(httpx.Auth):
         return "BearerAuth(<hidden>)"
 
 
-class _Failure:
-    """What went wrong with a request that got no answer, without the httpx exception (which
-    holds the request and so its Authorization header)."""
-
-    def __init__(self, reason: str, *, sent: bool, timeout: bool, retriable: bool) -> None:
-        self.reason = reason
-        self.sent = sent
-        self.timeout = timeout
-        self.retriable = retriable
-
-
-def _describe_transport_error(exc: httpx.HTTPError) -> _Failure:
-    text = str(exc).strip()
-    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-        return _Failure("timed out while connecting", sent=False, timeout=True, retriable=True)
-    if isinstance(exc, httpx.TimeoutException):
-        return _Failure("timed out waiting for the answer", sent=True, timeout=True, retriable=True)
-    if isinstance(exc, httpx.ConnectError | httpx.ProxyError):
-        reason = f"could not connect ({text})" if text else "could not connect"
-        return _Failure(reason, sent=False, timeout=False, retriable=True)
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        reason = "the host is not an http:// or https:// address"
-        return _Failure(reason, sent=False, timeout=False, retriable=False)
-    if isinstance(exc, httpx.TooManyRedirects):
-        return _Failure("too many redirects", sent=True, timeout=False, retriable=False)
-    if isinstance(exc, httpx.LocalProtocolError):
-        # Its text can quote a header value, and so the key: never show it.
-        reason = "the request could not be built"
-        return _Failure(reason, sent=False, timeout=False, retriable=False)
-    if isinstance(exc, httpx.TransportError):
-        reason = f"the connection broke ({text})" if text else "the connection broke"
-        return _Failure(reason, sent=True, timeout=False, retriable=True)
-    return _Failure(text or type(exc).__name__, sent=True, timeout=False, retriable=False)
-
-
 def key_problem(key: str) -> str | None:
     """Why `key` cannot be a personal API key, if it cannot (a bad paste), without quoting it."""
     if key and not (key.isascii() and key.isprintable() and " " not in key):
@@ -187,11 +177,9 @@ def normalize_host(host: str) -> str:
 
 
 def json_or_text(response: httpx.Response) -> Any:
-    """The body as JSON, else as text (an error page), else None when there is none."""
-    try:
-        return json.loads(response.content) if response.content else None
-    except ValueError:
-        return response.text
+    """The body as JSON (parts nested past `MAX_DEPTH` marked `bodies.TOO_DEEP`), else
+    as text (an error page), else None when there is none."""
+    return decoded_or_text(response.content, response.text)
 
 
 class Transport:
@@ -214,8 +202,12 @@ class Transport:
         user_agent: str = USER_AGENT,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        ca_bundle: str | os.PathLike[str] | None = None,
     ) -> None:
         self.host = normalize_host(host)
+        #: The PEM file of extra certificate authorities, named in certificate errors.
+        self.ca_bundle = os.fspath(ca_bundle) if ca_bundle is not None else None
+        verify: ssl.SSLContext | bool = tls_context(ca_bundle) if ca_bundle is not None else True
         if isinstance(project_id, str) and project_id.strip().lower() == CURRENT_PROJECT:
             project_id = CURRENT_PROJECT
         #: The numeric id once known; `@current` until the first request resolves it.
@@ -241,7 +233,10 @@ class Transport:
             timeout=httpx.Timeout(timeout),
             auth=BearerAuth(self._api_key),
             headers={"User-Agent": user_agent, "Accept": "application/json"},
+            verify=verify,
+            event_hooks={"response": [self._refuse_other_origins]},
         )
+        self._origin = origin(self._client.base_url)
 
     def __repr__(self) -> str:
         return f"Transport(host={self.host!r}, project_id={self.project_id!r})"
@@ -264,6 +259,18 @@ class Transport:
     @property
     def closed(self) -> bool:
         return self._client.is_closed
+
+    async def _refuse_other_origins(self, response: httpx.Response) -> None:
+        """Stop at a redirect to another scheme, host or port, before httpx follows it: the
+        answer would come from a server the key and the user never chose."""
+        if not response.has_redirect_location:
+            return
+        try:
+            target = response.request.url.join(response.headers["location"])
+        except httpx.InvalidURL:
+            return  # httpx refuses it itself, as a protocol error
+        if origin(target) != self._origin:
+            raise OffOrigin(response.status_code, target)
 
     # -- paths -----------------------------------------------------------------------------------
 
@@ -320,6 +327,7 @@ class Transport:
         expect: Expect = Expect.JSON,
         priority: Priority = Priority.NORMAL,
         retry_statuses: frozenset[int] = RETRY_STATUSES,
+        deep_ok: bool = False,
     ) -> Answer:
         """Send one logical request: paced, retried as `retry` allows, and raising `ApiError`
         for any answer that is not 2xx (or accepted by `accept`) or whose body is not `expect`.
@@ -340,6 +348,7 @@ class Transport:
             expect=expect,
             priority=priority,
             retry_statuses=retry_statuses,
+            deep_ok=deep_ok,
         )
         try:
             answer = await self.send(call)
@@ -438,7 +447,8 @@ class Transport:
                     raise previous
                 attempt_timeout = min(full_timeout, left)
             cut_short = attempt_timeout < full_timeout
-            failure: _Failure | None = None
+            failure: Failure | None = None
+            redirect: OffOrigin | None = None
             response: httpx.Response | None = None
             try:
                 # httpx's timeouts are per read: a retry also gets a total cap, the time left.
@@ -453,12 +463,16 @@ class Transport:
                         follow_redirects=method == "GET",
                     )
             except httpx.HTTPError as exc:
-                failure = _describe_transport_error(exc)
+                failure = describe_transport_error(exc)
             except TimeoutError:
-                failure = _Failure(
+                failure = Failure(
                     "timed out waiting for the answer", sent=True, timeout=True, retriable=True
                 )
+            except OffOrigin as exc:
+                redirect = exc
             # Decide outside the except block, so no error we raise chains to the httpx one.
+            if redirect is not None:
+                raise self._redirected(call, redirect)
             elapsed = self.clock() - started
             wait: float | None = None
             error: ApiError
@@ -467,23 +481,30 @@ class Transport:
                 may_retry = failure.retriable and (call.retry is Retry.ALWAYS or not failure.sent)
                 wait = policy.wait_before_retry(attempt, elapsed) if may_retry else None
                 reason = failure.reason
-                message = (
-                    f"Could not reach {self.host}: {self.scrub(reason)}. "
-                    "Check the host address and your network connection."
-                )
-                error = NetworkError(message, timeout=failure.timeout, method=method, path=path)
+                error = unreached_error(self.host, self.ca_bundle, method, path, failure)
                 if failure.timeout and cut_short and previous is not None and wait is None:
                     # Timed out only because the deadline was near: the real trouble came first.
                     raise previous
             else:
                 status = response.status_code
                 if 200 <= status < 300 or (call.accept is not None and call.accept(response)):
-                    data, bad = self._read_body(response, call.expect)
+                    decoded, bad = self._read_body(response, call.expect)
                     if bad is None:
-                        return Answer(response, data)
+                        if decoded.too_deep and not call.deep_ok:
+                            # A real answer, just not one to read: asking again gets the same.
+                            raise self._scrubbed(
+                                too_deep_body(
+                                    status,
+                                    method=method,
+                                    path=path,
+                                    host=self.host,
+                                    levels=MAX_DEPTH,
+                                )
+                            )
+                        return Answer(response, decoded.data, decoded.too_deep)
                     # A cut-off body is passing trouble; another kind of answer (a proxy's page)
                     # gets a couple more tries only.
-                    may_retry = call.retry is Retry.ALWAYS and (
+                    may_retry = call.retry is not Retry.UNSENT and (
                         bad.cut_off or odd_bodies < ODD_BODY_RETRIES
                     )
                     wait = policy.wait_before_retry(attempt, elapsed) if may_retry else None
@@ -493,7 +514,9 @@ class Transport:
                     error = self._unexpected(response, call, bad, tried_again=attempt > 0)
                 else:
                     content = json_or_text(response)
-                    if status in call.retry_statuses and call.retry is Retry.ALWAYS:
+                    # 429 and 5xx answers: for an idempotent write, sending it again leaves the
+                    # same result whether or not the first one was applied.
+                    if status in call.retry_statuses and call.retry is not Retry.UNSENT:
                         server_wait = None
                         if status == 429:
                             detail = content.get("detail") if isinstance(content, dict) else None
@@ -513,25 +536,31 @@ class Transport:
             await self.sleep(wait)
             attempt += 1
 
+    def _redirected(self, call: Call, redirect: OffOrigin) -> ApiError:
+        return self._scrubbed(
+            redirected_error(self.host, call.method, call.path, redirect.status, redirect.target)
+        )
+
     @staticmethod
-    def _read_body(response: httpx.Response, expect: Expect) -> tuple[Any, _BadBody | None]:
+    def _read_body(response: httpx.Response, expect: Expect) -> tuple[Decoded, _BadBody | None]:
         """The decoded body of a successful answer, or why it cannot be used."""
+        nothing = Decoded(None)
         if expect is Expect.NOTHING:
-            return None, None
+            return nothing, None
         announced = response.headers.get("content-length", "").strip()
         if announced.isdigit() and int(announced) > response.num_bytes_downloaded:
-            return None, _BadBody(cut_off=True)  # a proxy or the connection gave up mid-body
+            return nothing, _BadBody(cut_off=True)  # a proxy or the connection gave up mid-body
         content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if expect is Expect.CSV:
-            return None, None if content_type == "text/csv" else _BadBody(cut_off=False)
+            return nothing, None if content_type == "text/csv" else _BadBody(cut_off=False)
         if response.status_code == 204 or not response.content.strip():
-            return None, None
+            return nothing, None
         try:
-            return json.loads(response.content), None
+            return decode_json(response.content), None
         except ValueError:
             pass
         labelled_json = content_type == "application/json" or content_type.endswith("+json")
-        return None, _BadBody(cut_off=labelled_json)
+        return nothing, _BadBody(cut_off=labelled_json)
 
     def _unexpected(
         self, response: httpx.Response, call: Call, bad: _BadBody, *, tried_again: bool
@@ -545,7 +574,7 @@ class Transport:
             host=self.host,
             cut_off=bad.cut_off,
             tried_again=tried_again,
-            write=call.retry is Retry.UNSENT,
+            write=call.retry is not Retry.ALWAYS,
             expected="CSV" if call.expect is Expect.CSV else "PostHog's JSON",
         )
 
