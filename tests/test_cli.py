@@ -167,7 +167,7 @@ def test_login_without_a_terminal_asks_for_stdin(
     assert "--api-key-stdin" in err
 
 
-def test_login_without_a_keyring_saves_the_profile_and_explains(
+def test_login_without_a_keyring_saves_nothing_and_explains(
     live_sandbox: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())
@@ -176,7 +176,7 @@ def test_login_without_a_keyring_saves_the_profile_and_explains(
 
     assert status == 1
     assert "export POSTHOG_PERSONAL_API_KEY=" in err
-    assert "sb" in config.load_config().profiles
+    assert "sb" not in config.load_config().profiles  # the profile and the key, or neither
     assert not credentials.plaintext_path().exists()
 
     status, _, err = login(capsys, monkeypatch, live_sandbox.url, DEMO_API_KEY, "--store-plaintext")
@@ -355,11 +355,12 @@ def test_login_to_another_host_leaves_no_old_key_behind(
     status, _, err = login(capsys, monkeypatch, other_name)
 
     assert status == 1
-    assert "not saved" in err
-    assert config.load_config().profiles["sb"].host == other_name
-    # The key kept for the old host is gone rather than bound to the new one.
-    assert not credentials.plaintext_path().exists()
-    status, out, _ = run_cli(capsys, monkeypatch, "auth", "status")
+    assert "nothing was saved" in err
+    # Nothing moved: the profile keeps its old host, and the key stays bound to that host.
+    assert config.load_config().profiles["sb"].host == live_sandbox.url
+    with pytest.raises(credentials.CredentialsError, match="belongs to"):
+        credentials.resolve_api_key(Profile("sb", other_name, DEFAULT_PROJECT_ID))
+    status, out, _ = run_cli(capsys, monkeypatch, "auth", "status", "--host", other_name)
     assert status == 1
     assert "API key   none." in out
 

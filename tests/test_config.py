@@ -260,3 +260,27 @@ def test_consent_to_http_saved_in_a_profile_covers_its_own_host_only(
 def test_the_config_file_is_not_writable_by_others(isolated_dirs: dict[str, Path]) -> None:
     path = config.save_profile(Profile("work", "https://us.posthog.com", 1))
     assert stat.S_IMODE(path.stat().st_mode) & 0o022 == 0
+
+
+def test_a_profiles_ca_bundle_is_kept_and_covers_its_own_host_only(
+    isolated_dirs: dict[str, Path], tmp_path: Path
+) -> None:
+    bundle = tmp_path / "internal-ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n...\n", encoding="utf-8")
+    config.save_profile(Profile("lab", "https://posthog.internal", 1, ca_bundle=str(bundle)))
+    assert config.load_config().profiles["lab"].ca_bundle == str(bundle)
+
+    resolved = config.resolve_profile(environ={})
+    assert resolved is not None
+    assert resolved.profile.ca_bundle == str(bundle)
+    assert resolved.origins["ca_bundle"] == "profile 'lab'"
+
+    elsewhere = config.resolve_profile(environ={"POSTHOG_HOST": "eu"})
+    assert elsewhere is not None and elsewhere.profile.ca_bundle is None
+
+    flagged = config.resolve_profile(environ={"POSTHOG_HOST": "eu"}, ca_bundle=str(bundle))
+    assert flagged is not None and flagged.profile.ca_bundle == str(bundle)
+
+    bundle.unlink()
+    with pytest.raises(ConfigError, match=r"CA bundle .*internal-ca.pem \(from profile 'lab'\)"):
+        config.resolve_profile(environ={})

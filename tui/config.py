@@ -7,6 +7,7 @@ Who reads what:
 | profiles                 | `[profiles.<name>]` in config.toml  | load_config, resolve_profile |
 | the active profile       | `active = "<name>"` in config.toml  | load_config, resolve_profile |
 | key bindings             | `[keymap]` in config.toml           | Config.keymap → the app      |
+| a private CA's bundle    | `ca_bundle` in a profile            | resolve_profile → the client |
 | plain-text API keys      | credentials.toml (0600, opt-in)     | tui.credentials              |
 | drafts                   | data_dir()/drafts/<host>-<project>/ | tui.drafts.DraftStore        |
 | HOGTUI_CONFIG_DIR        | replaces the user config dir        | config_dir                   |
@@ -15,7 +16,9 @@ Who reads what:
 | POSTHOG_PROJECT_ID       | overrides the profile's project id  | resolve_profile              |
 | POSTHOG_PERSONAL_API_KEY | the API key, before the keyring     | tui.credentials              |
 
-Precedence for host and project id: command-line flag > environment variable > profile.
+Precedence for host and project id: command-line flag > environment variable > profile; for the CA
+bundle: `--ca-bundle` > the profile's, which only applies to the profile's own host. Every
+directory hogtui creates for these files is 0700 and every file 0600.
 `config.toml` looks like::
 
     active = "work"
@@ -23,6 +26,11 @@ Precedence for host and project id: command-line flag > environment variable > p
     [profiles.work]
     host = "https://eu.posthog.com"
     project_id = 12345
+
+    [profiles.selfhosted]
+    host = "https://posthog.internal.example"
+    project_id = 1
+    ca_bundle = "/etc/ssl/certs/internal-ca.pem"
 
     [keymap]
     "list.refresh" = "r,f5"
@@ -74,12 +82,15 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Profile:
-    """One PostHog project to talk to. `insecure` records consent to plain http on a remote host."""
+    """One PostHog project to talk to. `insecure` records consent to plain http on a remote host;
+    `ca_bundle` is the PEM file of a private certificate authority the host's certificate is
+    checked against (instead of the usual public ones)."""
 
     name: str
     host: str
     project_id: ProjectId
     insecure: bool = False
+    ca_bundle: str | None = None
 
 
 @dataclass
@@ -136,14 +147,33 @@ def config_path() -> Path:
     return config_dir() / CONFIG_FILE_NAME
 
 
+def make_private_dir(path: Path) -> None:
+    """Create `path` and any missing parents as 0700 (only the user may list or enter them),
+    whatever the umask. Directories that already exist keep their mode: one may be the user's
+    own choice (HOGTUI_CONFIG_DIR=~/sync)."""
+    missing: list[Path] = []
+    for directory in (path, *path.parents):
+        if directory.is_dir():
+            break
+        missing.append(directory)
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=0o700)
+        except FileExistsError:
+            if not directory.is_dir():
+                raise
+            continue  # made meanwhile by another process; its mode is its own
+        os.chmod(directory, 0o700)  # the umask may have taken bits off the owner's, too
+
+
 def write_atomic(path: Path, data: str | bytes, *, mode: int = 0o600) -> None:
     """Write `data` (text is UTF-8) to `path` so a crash leaves either the old file or the new one.
 
     The temporary file has `mode` before any byte is written, so a secret never sits in a file
-    that others can read, not even for a moment.
+    that others can read, not even for a moment; directories made for it are 0700.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, mode)
@@ -244,6 +274,33 @@ def check_host(host: str, *, insecure: bool = False) -> str:
     return url
 
 
+def check_ca_bundle(path_text: str, *, origin: str = "--ca-bundle") -> str:
+    """The absolute path of a readable PEM file of certificate authorities, else a
+    `ConfigError` that says what is wrong with it and where it came from."""
+    path = Path(path_text.strip()).expanduser().absolute()
+    problem: str | None = None
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(1 << 20)
+    except FileNotFoundError:
+        problem = "there is no such file"
+    except IsADirectoryError:
+        problem = "it is a directory, not a file"
+    except PermissionError:
+        problem = "hogtui may not read it"
+    except OSError as exc:
+        problem = exc.strerror or type(exc).__name__
+    else:
+        if b"-----BEGIN CERTIFICATE-----" not in start:
+            problem = "it holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+    if problem is not None:
+        raise ConfigError(
+            f"The CA bundle {path} (from {origin}) cannot be used: {problem}. Give the PEM file "
+            "of your PostHog's certificate authority with --ca-bundle PATH."
+        )
+    return str(path)
+
+
 def parse_project_id(value: str | int, *, origin: str = "project id") -> ProjectId:
     """A positive project number, or `@current` (the project the key's user has open)."""
     text = str(value).strip()
@@ -310,11 +367,15 @@ def _profile_from_table(path: Path, name: str, table: Any) -> Profile:
         insecure = table.get("insecure", False)
         if not isinstance(insecure, bool):
             raise ConfigError("'insecure' must be true or false")
+        ca_bundle = table.get("ca_bundle")
+        if ca_bundle is not None and not (isinstance(ca_bundle, str) and ca_bundle.strip()):
+            raise ConfigError("'ca_bundle' must be the path of a PEM file, in quotes")
         return Profile(
             name=name,
             host=normalise_host(host),
             project_id=parse_project_id(project_id),
             insecure=insecure,
+            ca_bundle=ca_bundle,
         )
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
@@ -335,12 +396,16 @@ def save_config(config: Config) -> None:
             table["insecure"] = True
         else:
             table.pop("insecure", None)
+        if profile.ca_bundle:
+            table["ca_bundle"] = profile.ca_bundle
+        else:
+            table.pop("ca_bundle", None)
         profiles[name] = table
     raw["profiles"] = profiles
     if config.keymap or "keymap" in raw:
         raw["keymap"] = dict(config.keymap)
     # Top-level keys must come before tables in TOML; tomli_w handles the order.
-    write_atomic(config.path, tomli_w.dumps(raw), mode=0o644)
+    write_atomic(config.path, tomli_w.dumps(raw), mode=0o600)
     config.raw = raw
 
 
@@ -354,6 +419,7 @@ def save_profile(profile: Profile, *, make_active: bool = True) -> Path:
         host=normalise_host(profile.host),
         project_id=parse_project_id(profile.project_id),
         insecure=profile.insecure,
+        ca_bundle=profile.ca_bundle,
     )
     if make_active or config.default_profile_name() is None:
         config.active = profile.name
@@ -389,6 +455,7 @@ def resolve_profile(
     host: str | None = None,
     project_id: str | int | None = None,
     insecure: bool = False,
+    ca_bundle: str | None = None,
     environ: Mapping[str, str] | None = None,
     config: Config | None = None,
 ) -> ResolvedProfile | None:
@@ -447,10 +514,19 @@ def resolve_profile(
     except ConfigError as exc:
         raise ConfigError(f"{exc} (host from {origins['host']})") from None
     project = parse_project_id(chosen_project, origin=f"project id from {origins['project_id']}")
+    # Like the consent to http, the profile's CA bundle is for the profile's own host.
+    bundle: str | None = None
+    if ca_bundle:
+        bundle, origins["ca_bundle"] = ca_bundle, "flag --ca-bundle"
+    elif host_from_profile and saved is not None and saved.ca_bundle:
+        bundle, origins["ca_bundle"] = saved.ca_bundle, f"profile {name!r}"
+    if bundle is not None:
+        bundle = check_ca_bundle(bundle, origin=origins["ca_bundle"])
     profile = Profile(
         name=name or DEFAULT_PROFILE_NAME,
         host=url,
         project_id=project,
         insecure=allow_http and needs_insecure(url),
+        ca_bundle=bundle,
     )
     return ResolvedProfile(profile=profile, origins=origins, saved=saved is not None)

@@ -36,7 +36,12 @@ class CredentialsError(Exception):
 
 
 class KeyringUnavailableError(CredentialsError):
-    """There is no working OS keyring (typically a headless machine)."""
+    """There is no working OS keyring (typically a headless machine). `reason` says why, in a
+    few words (never the key)."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,7 @@ def _keyring_unavailable(exc: Exception) -> KeyringUnavailableError:
     else:
         # The exception text comes from the backend, not from the key, so it is safe to show.
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return KeyringUnavailableError(_no_keyring_message(reason))
+    return KeyringUnavailableError(_no_keyring_message(reason), reason)
 
 
 def _keyring_get(profile_name: str) -> str | None:
@@ -216,6 +221,49 @@ def store_api_key(profile_name: str, key: str, *, plaintext: bool = False) -> st
     if keys.pop(profile_name, None) is not None:
         _write_plaintext(keys)
     return keyring_source(profile_name)
+
+
+@dataclass(frozen=True)
+class StoredKeys:
+    """What was stored for a profile before a change (see `stored_keys`): the keyring's entry and
+    the plain-text file's. The repr never shows them."""
+
+    keyring: str | None = field(repr=False)
+    plaintext: str | None = field(repr=False)
+
+
+def stored_keys(profile_name: str) -> StoredKeys:
+    """The keys now stored for `profile_name`, to put back with `restore_keys` should what comes
+    next fail. A keyring that cannot be read counts as holding nothing (nothing is then written
+    back to it either)."""
+    try:
+        in_keyring = _keyring_get(profile_name)
+    except KeyringUnavailableError:
+        in_keyring = None
+    try:
+        in_file = _read_plaintext().get(profile_name)
+    except CredentialsError:
+        in_file = None
+    return StoredKeys(in_keyring, in_file)
+
+
+def restore_keys(profile_name: str, previous: StoredKeys) -> None:
+    """Put the stored keys of `profile_name` back as `previous` found them (best effort: this runs
+    while another failure is being reported)."""
+    with contextlib.suppress(Exception):
+        if previous.keyring is not None:
+            keyring.set_password(KEYRING_SERVICE, profile_name, previous.keyring)
+        else:
+            _keyring_delete(profile_name)
+    with contextlib.suppress(CredentialsError, OSError):
+        keys = _read_plaintext()
+        if keys.get(profile_name) == previous.plaintext:
+            return
+        if previous.plaintext is not None:
+            keys[profile_name] = previous.plaintext
+        else:
+            keys.pop(profile_name, None)
+        _write_plaintext(keys)
 
 
 def _keyring_delete(profile_name: str) -> bool:

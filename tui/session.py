@@ -1,6 +1,7 @@
 """A Session bundles what the screens work with: the profile, one API client and the draft store.
 Built once by `tui.cli` (or by the first-run screen) and owned by the app, which closes it.
-`login` is the one way a profile and its key get saved, for `hogtui auth login` and first run."""
+`login` is the one way a profile and its key get saved, for `hogtui auth login` and first run;
+`open_api` the one way a profile becomes a client (its CA bundle included)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -18,12 +19,15 @@ from tui.api import InsightsAPI
 from tui.api.errors import (
     ApiError,
     AuthenticationError,
+    CertificateError,
     NetworkError,
     NotFoundError,
     PermissionDeniedError,
 )
 from tui.config import (
     CURRENT_PROJECT,
+    HOST_ENV,
+    PROJECT_ENV,
     ConfigError,
     Profile,
     ProjectId,
@@ -31,7 +35,15 @@ from tui.config import (
     load_config,
     save_profile,
 )
-from tui.credentials import CredentialsError, delete_api_key, store_api_key
+from tui.credentials import (
+    ENV_VAR,
+    CredentialsError,
+    KeyringUnavailableError,
+    delete_api_key,
+    restore_keys,
+    store_api_key,
+    stored_keys,
+)
 from tui.drafts import DraftStore
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -60,14 +72,16 @@ class AccessCheckError(Exception):
 
 
 class LoginError(Exception):
-    """The server accepted the key, but the profile could not be saved; nothing was kept."""
+    """The server accepted the key, but the profile or the key could not be saved; nothing was
+    kept (what was saved before is as it was)."""
 
 
 @dataclass(frozen=True)
 class LoginResult:
     """A login whose profile (as saved: `@current` replaced by its number) is saved.
-    `key_problem` says why the key could not be kept (no usable keyring, say): then
-    `key_location` is None and the key lives only in the caller."""
+    `key_problem` says why the key could not be kept (no usable keyring, say), which only happens
+    when `login` was asked to keep the profile anyway: then `key_location` is None and the key
+    lives only in the caller."""
 
     profile: Profile
     config_path: Path
@@ -76,7 +90,8 @@ class LoginResult:
 
 
 def drafts_dir(profile: Profile, *, demo: bool = False) -> Path:
-    """Drafts are kept per host and project: insight ids only mean something within a project."""
+    """Drafts are kept per host and project: insight ids only mean something within a project.
+    Only the path: the directories are made, 0700, by the first save (config.write_atomic)."""
     if demo:
         return data_dir() / "drafts" / "demo"
     netloc = urlsplit(profile.host).netloc or profile.host
@@ -91,10 +106,32 @@ def build_session(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Session:
     """A Session for `profile`; nothing is sent to the server until a screen asks."""
-    api = InsightsAPI(profile.host, profile.project_id, api_key, transport=transport)
+    api = open_api(profile, api_key, transport=transport)
     return Session(
         profile=profile, api=api, drafts=DraftStore(drafts_dir(profile, demo=demo)), demo=demo
     )
+
+
+def open_api(
+    profile: Profile,
+    api_key: str,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **options: Any,
+) -> InsightsAPI:
+    """The client for `profile` (trusting its CA bundle, if it has one). Raises `ConfigError`
+    when the bundle cannot be used."""
+    try:
+        return InsightsAPI(
+            profile.host,
+            profile.project_id,
+            api_key,
+            transport=transport,
+            ca_bundle=profile.ca_bundle,
+            **options,
+        )
+    except ValueError as exc:  # only the CA bundle can be refused here
+        raise ConfigError(str(exc)) from None
 
 
 def describe_access_error(exc: ApiError, profile: Profile) -> str:
@@ -116,6 +153,8 @@ def describe_access_error(exc: ApiError, profile: Profile) -> str:
         return f"Missing permission. {exc}"
     if isinstance(exc, NotFoundError):
         return f"Unknown project. {exc}"
+    if isinstance(exc, CertificateError):
+        return str(exc)  # it names the host and says what to do
     if isinstance(exc, NetworkError):
         return f"Unreachable host {profile.host}. {exc}"
     return str(exc)
@@ -129,13 +168,8 @@ async def check_access(
     Raises `AccessCheckError` with the reason in words."""
     # Shorter waits than the app's: a person is waiting at a prompt, and a wrong host should
     # say so in seconds rather than after the client's full retry budget.
-    async with InsightsAPI(
-        profile.host,
-        profile.project_id,
-        api_key,
-        transport=transport,
-        timeout=15.0,
-        retry_max_attempts=2,
+    async with open_api(
+        profile, api_key, transport=transport, timeout=15.0, retry_max_attempts=2
     ) as api:
         try:
             await api.check_access()
@@ -149,33 +183,63 @@ async def login(
     api_key: str,
     *,
     plaintext: bool = False,
+    profile_without_key: bool = True,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> LoginResult:
-    """Check `profile` and `api_key` with the server, then save the profile, then keep the key
-    (keyring, or the 0600 file when `plaintext`).
+    """Check `profile` and `api_key` with the server, then keep the key (keyring, or the 0600
+    file when `plaintext`), then save the profile.
 
-    Raises `AccessCheckError` when the server says no and `LoginError` when the profile cannot be
-    saved; either way nothing is kept. A key that cannot be kept is reported in the result.
-    The file and keyring work runs in a thread: a keyring may wait on an unlock prompt.
+    Raises `AccessCheckError` when the server says no, and `LoginError` when the profile cannot
+    be saved (the keys stored before are put back) or, unless `profile_without_key`, when the key
+    cannot be kept; either way nothing new is kept. With `profile_without_key` (the first-run
+    screen, which then offers to go on for this session), a key that cannot be kept leaves the
+    profile saved and the reason in the result. File and keyring work runs in a thread: a keyring
+    may wait on an unlock prompt.
     """
     project_id = await check_access(profile, api_key, transport=transport)
     if profile.project_id == CURRENT_PROJECT:
         # Kept by number: `@current` follows whichever project was last opened in a browser.
         profile = dataclasses.replace(profile, project_id=project_id)
-    path = await asyncio.to_thread(_save_login_profile, profile)
+    previous = await asyncio.to_thread(stored_keys, profile.name)
     try:
         where = await asyncio.to_thread(store_api_key, profile.name, api_key, plaintext=plaintext)
-    except CredentialsError as exc:
-        return LoginResult(profile, path, None, exc)
+    except (CredentialsError, OSError) as exc:
+        if not profile_without_key:
+            raise LoginError(_key_not_kept(profile, exc)) from None
+        problem = exc if isinstance(exc, CredentialsError) else CredentialsError(str(exc))
+        path = await asyncio.to_thread(_save_login_profile, profile, forget_old_key=True)
+        return LoginResult(profile, path, None, problem)
+    try:
+        path = await asyncio.to_thread(_save_login_profile, profile, forget_old_key=False)
+    except LoginError:
+        await asyncio.to_thread(restore_keys, profile.name, previous)
+        raise
     return LoginResult(profile, path, where)
 
 
-def _save_login_profile(profile: Profile) -> Path:
+def _key_not_kept(profile: Profile, exc: Exception) -> str:
+    """Why the key could not be kept and what to do instead, for a login that saved nothing."""
+    if isinstance(exc, KeyringUnavailableError):
+        why = f"there is no usable system keyring ({exc.reason})"
+    elif isinstance(exc, OSError):
+        why = f"the key could not be written ({exc.strerror or exc})"
+    else:
+        why = str(exc).rstrip(".")
+    return (
+        f"The server accepted the key, but nothing was saved: {why}. Either keep the key "
+        "unencrypted in a 0600 file by logging in again with --store-plaintext, or save nothing "
+        f"and run hogtui with everything in the environment: export {ENV_VAR}=phx_... "
+        f"{HOST_ENV}={profile.host} {PROJECT_ENV}={profile.project_id}"
+    )
+
+
+def _save_login_profile(profile: Profile, *, forget_old_key: bool) -> Path:
+    """Save `profile`. With `forget_old_key`, first remove a key stored under its name for
+    another host (the new key was not stored, so the old one must not stay behind to be sent to
+    the new host); otherwise the new key has already replaced it."""
     try:
         previous = load_config().profiles.get(profile.name)
-        if previous is None or previous.host != profile.host:
-            # A key kept under this name belongs to another host; should the new key fail to be
-            # stored, the old one must not stay behind to be sent to the new host.
+        if forget_old_key and (previous is None or previous.host != profile.host):
             delete_api_key(profile.name)
         return save_profile(profile)
     except CredentialsError as exc:

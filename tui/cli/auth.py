@@ -19,6 +19,7 @@ from tui.config import (
     PROJECT_ENV,
     US_CLOUD,
     Profile,
+    check_ca_bundle,
     check_host,
     check_profile_name,
     load_config,
@@ -103,11 +104,27 @@ def cmd_auth_login(args: argparse.Namespace) -> int:
             "No terminal to ask for the API key: pipe it in with --api-key-stdin", EXIT_USAGE
         )
 
-    profile = Profile(name=name, host=host, project_id=project_id, insecure=needs_insecure(host))
+    ca_bundle: str | None = None
+    if getattr(args, "ca_bundle", None):
+        ca_bundle = check_ca_bundle(args.ca_bundle)
+    elif existing is not None and existing.ca_bundle and existing.host == host:
+        ca_bundle = existing.ca_bundle  # the same host still needs its private CA
+
+    profile = Profile(
+        name=name,
+        host=host,
+        project_id=project_id,
+        insecure=needs_insecure(host),
+        ca_bundle=ca_bundle,
+    )
     if interactive:
         say(f"Checking with {host} …")
     try:
-        result = asyncio.run(login(profile, key, plaintext=args.store_plaintext))
+        # Both the profile and the key, or neither: a profile without its key would only fail
+        # at the next start.
+        result = asyncio.run(
+            login(profile, key, plaintext=args.store_plaintext, profile_without_key=False)
+        )
     except AccessCheckError as exc:
         raise CliError(f"Login failed, nothing was saved. {exc}") from None
     except LoginError as exc:
@@ -115,10 +132,8 @@ def cmd_auth_login(args: argparse.Namespace) -> int:
 
     saved = result.profile
     print(f"Profile {name!r} saved in {result.config_path}: {host}, project {saved.project_id}.")
-    if result.key_problem is not None:
-        raise CliError(
-            f"The API key was accepted by the server but not saved. {result.key_problem}"
-        )
+    if saved.ca_bundle:
+        print(f"Its certificate is checked against the CA bundle {saved.ca_bundle}.")
     print(f"The API key is kept in the {result.key_location}.")
     if args.store_plaintext:
         say(
@@ -171,6 +186,8 @@ def cmd_auth_status(args: argparse.Namespace) -> int:
         ("host", f"{profile.host}  (from {resolved.origins['host']})"),
         ("project", f"{profile.project_id}  (from {resolved.origins['project_id']})"),
     ]
+    if profile.ca_bundle:
+        rows.append(("CA bundle", f"{profile.ca_bundle}  (from {resolved.origins['ca_bundle']})"))
     try:
         key = resolve_api_key(profile)
     except CredentialsError as exc:

@@ -39,11 +39,11 @@ def _fetch(
     """The exported text; `where` names the project in the not-found message."""
     import asyncio
 
-    from tui.api import InsightsAPI
     from tui.api.errors import ApiError, NotFoundError
+    from tui.session import open_api
 
     async def export() -> str:
-        async with InsightsAPI(profile.host, profile.project_id, key) as api:
+        async with open_api(profile, key) as api:
             if wanted.isdigit():
                 insight_id = int(wanted)
             else:

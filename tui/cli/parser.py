@@ -35,6 +35,7 @@ environment:
   {API_KEY_ENV}   the API key (else the system keyring, see hogtui auth login)
   {HOST_ENV}, {PROJECT_ENV}   override the profile (flags override these)
   HOGTUI_CONFIG_DIR, HOGTUI_DATA_DIR   where profiles and drafts are kept
+  SSL_CERT_FILE   certificate authorities to trust instead of the usual ones (or --ca-bundle)
 """
 
 
@@ -42,7 +43,8 @@ environment:
 
 
 def _add_target_options(parser: argparse.ArgumentParser, *, in_subcommand: bool) -> None:
-    """--host/--project/--profile/--insecure, accepted before or after the subcommand."""
+    """--host/--project/--profile/--insecure/--ca-bundle, accepted before or after the
+    subcommand."""
     # In a subcommand a default would overwrite the value given before the subcommand name.
     default: Any = argparse.SUPPRESS if in_subcommand else None
     parser.add_argument(
@@ -60,6 +62,13 @@ def _add_target_options(parser: argparse.ArgumentParser, *, in_subcommand: bool)
         action="store_true",
         default=argparse.SUPPRESS if in_subcommand else False,
         help="allow plain http:// to a host other than this machine",
+    )
+    parser.add_argument(
+        "--ca-bundle",
+        metavar="PATH",
+        default=default,
+        help="PEM file of the certificate authority of a self-hosted PostHog (a private CA); "
+        "auth login keeps it in the profile",
     )
 
 
@@ -118,7 +127,8 @@ examples:
   hogtui auth login
   hogtui auth login --profile work --host eu --project 12345
   printf %s "$KEY" | hogtui auth login --host us --project 12345 --api-key-stdin
-  hogtui auth login --store-plaintext   (headless box without a keyring; see the warning)""",
+  hogtui auth login --store-plaintext   (headless box without a keyring; see the warning)
+  hogtui auth login --host https://posthog.internal --project 1 --ca-bundle ~/internal-ca.pem""",
     )
     _add_target_options(login, in_subcommand=True)
     login.add_argument(

@@ -17,6 +17,7 @@ def resolve(args: argparse.Namespace) -> ResolvedProfile | None:
         host=args.host,
         project_id=args.project,
         insecure=args.insecure,
+        ca_bundle=getattr(args, "ca_bundle", None),
     )
 
 

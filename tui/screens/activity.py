@@ -150,7 +150,7 @@ class ActivityScreen(Screen[bool]):
     Dismissed with True when a revert was written (the screen below may want to reload)."""
 
     HELP_TITLE = "Activity"
-    BINDINGS: ClassVar[list[BindingType]] = list(bindings(ACTIONS))
+    BINDINGS: ClassVar[list[BindingType]] = bindings(ACTIONS)
 
     # The filters: a `who_key` and an activity kind ("" = everyone, every kind).
     who_filter: var[str] = var(_ALL, bindings=True)

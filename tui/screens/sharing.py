@@ -211,7 +211,7 @@ class SharingScreen(Screen[SharingConfiguration | None]):
     """
 
     HELP_TITLE = "Sharing and access"
-    BINDINGS: ClassVar[list[BindingType]] = [*bindings(ACTIONS)]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(ACTIONS)
 
     #: The insight's sharing configuration and access controls, as the server last gave them.
     sharing: var[SharingConfiguration | None] = var(None, bindings=True)
