@@ -1,6 +1,7 @@
 """A funnel result as horizontal bars, one per step, with the count and the conversion from the
 first step and from the step before. A breakdown funnel draws one group of bars per value, and a
 "time to convert" funnel draws its histogram: how many converted within each span of time.
+Counts no bar can be measured against (NaN, Infinity, too large for a float) are a message instead.
 """
 
 from __future__ import annotations
@@ -103,6 +104,18 @@ class FunnelBars(Widget):
         self.refresh(layout=True)
 
     def render(self) -> Text:
+        # Drawing happens at paint time, where an error would end the app: say it instead.
+        try:
+            return self._render_result()
+        except Exception as error:  # no result the server sends may end the app
+            reason = clean(str(error)) or type(error).__name__
+            return Text(
+                "This funnel cannot be drawn: a count is not a number a bar can be measured "
+                f"against ({reason}).",
+                style="italic",
+            )
+
+    def _render_result(self) -> Text:
         if self._bins:
             return self._render_bins()
         if not any(self._groups):

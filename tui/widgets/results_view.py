@@ -1,9 +1,10 @@
 """The Results tab: picks the right drawing for an insight's result (chart, funnel bars, cohort
 table, SQL table, or readable JSON) and says so plainly when there is no result yet.
 
-It only displays; a press on its button ("Calculate now", or "Try again" after a failed load) is
-posted as `ResultsView.RefreshRequested`. What is visible is set by classes: `-with-note` shows
-the note line above the result, `-no-button` hides the button.
+Drawing never ends the app: a result one drawing cannot handle is shown as JSON with a note saying
+so, and one nothing can draw is a message in the pane. It only displays; a press on its button
+("Calculate now", or "Try again" after a failed load) is posted as `ResultsView.RefreshRequested`.
+What is visible is set by classes: `-with-note` shows the note line, `-no-button` hides the button.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from textual.message import Message
 from textual.widgets import Button, ContentSwitcher, DataTable, Static
 
 from tui.api.models import InsightKind
-from tui.safe_text import safe_text
+from tui.safe_text import clean, safe_text
 from tui.widgets.funnel_bars import FunnelBars, funnel_groups, time_bins
 from tui.widgets.result_cells import cell, format_number
 from tui.widgets.retention_table import RetentionTable, cohorts
@@ -49,6 +50,15 @@ def choose_view(kind: InsightKind, result: Any, columns: Any) -> str:
     if kind in _SERIES_KINDS and is_series_result(result):
         return "trends"
     return "json"
+
+
+def _failure_words(error: Exception) -> str:
+    """Why a result could not be drawn, in words: the usual causes by name, else as raised."""
+    if isinstance(error, RecursionError):
+        return "it is nested too deeply"
+    if isinstance(error, ArithmeticError):
+        return "a number in it is too large to work with"
+    return clean(str(error)) or type(error).__name__
 
 
 class ResultsView(Vertical):
@@ -122,27 +132,61 @@ class ResultsView(Vertical):
     ) -> None:
         """Draw `result`; `problem` is the server's message when the last calculation failed."""
         view = choose_view(kind, result, columns)
-        note = ""
-        if view == "empty":
-            self._show_empty(problem)
-        elif view == "trends":
-            self.query_one(TrendsChart).show(result)
-            note = f"{len(result)} series"
-        elif view == "funnel":
-            self.query_one(FunnelBars).show(result)
-        elif view == "retention":
-            self.query_one(RetentionTable).show(result)
-            note = f"{len(cohorts(result))} cohorts"
-        elif view == "table":
-            note = self._show_table(columns, result, has_more)
-        else:
-            text = json.dumps(result, indent=2, ensure_ascii=False, default=str)
-            self.query_one("#results-json-text", Static).update(safe_text(text, multiline=True))
+        try:
+            note = self._draw(view, result, columns, has_more, problem)
+        except Exception as error:  # no result the server sends may end the app
+            view, note = self._draw_instead(view, result, error)
+            if view == "empty":
+                return
         if problem and view != "empty":
             note = f"The last calculation failed: {problem} (showing the previous result)"
         self.query_one("#results-note", Static).update(Text(note))
         self.set_class(bool(note), "-with-note")
         self.query_one(ContentSwitcher).current = f"results-{view}"
+
+    def _draw(
+        self, view: str, result: Any, columns: Any, has_more: bool, problem: str | None
+    ) -> str:
+        """Draw `result` as `view`; the answer is the note to show above it."""
+        if view == "empty":
+            self._show_empty(problem)
+        elif view == "trends":
+            left_out = self.query_one(TrendsChart).show(result)
+            note = f"{len(result)} series"
+            if left_out:
+                values = "value" if left_out == 1 else "values"
+                note += (
+                    f" · {format_number(left_out)} {values} left out of the chart (text, null, "
+                    "NaN, Infinity or too large); the table shows them"
+                )
+            return note
+        elif view == "funnel":
+            self.query_one(FunnelBars).show(result)
+        elif view == "retention":
+            self.query_one(RetentionTable).show(result)
+            return f"{len(cohorts(result))} cohorts"
+        elif view == "table":
+            return self._show_table(columns, result, has_more)
+        else:
+            self._show_json(result)
+        return ""
+
+    def _show_json(self, result: Any) -> None:
+        text = json.dumps(result, indent=2, ensure_ascii=False, default=str)
+        self.query_one("#results-json-text", Static).update(safe_text(text, multiline=True))
+
+    def _draw_instead(self, view: str, result: Any, error: Exception) -> tuple[str, str]:
+        """`view` failed with `error`: show the result as JSON with a note saying so, or (when
+        even that fails) a message in the pane. The answer is the view shown and its note."""
+        reason = _failure_words(error)
+        if view not in ("json", "empty"):
+            try:
+                self._show_json(result)
+                return "json", f"This result cannot be drawn as a {view} ({reason}); shown as JSON."
+            except Exception as second:  # then there is only a message to show
+                reason = _failure_words(second)
+        self.show_problem(f"This result cannot be shown: {reason}.", button=None)
+        return "empty", ""
 
     def show_problem(self, message: str, *, button: str | None = CALCULATE_LABEL) -> None:
         """No result to draw, and `message` says why; `button` labels the button that asks for
