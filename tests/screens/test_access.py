@@ -168,3 +168,19 @@ async def test_a_key_that_cannot_write_access_says_so_and_stops_offering(
         )
         assert not screen.check_action("set_default_level", ())
         assert not entries_of(sandbox_state, insight["id"])
+
+
+async def test_a_level_the_server_invents_is_shown_as_text_not_markup(
+    make_hog_app: Any, sandbox_state: Any
+) -> None:
+    insight = pick_insight(sandbox_state, manager=True, shared=None, entries=True)
+    hostile = "[@click=app.quit]boss[/]"
+    sandbox_state.access_controls[insight["id"]][0]["access_level"] = hostile
+    app = make_hog_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_panel(pilot, insight, tab="access")
+        await until(pilot, lambda: any(hostile in " ".join(row) for row in rows(screen)))
+        table = screen.access_view.table
+        cells = [table.get_row_at(index)[1] for index in range(table.row_count)]
+        # A DataTable reads a plain str cell as markup (a click here would quit the app).
+        assert all(not isinstance(cell, str) for cell in cells)

@@ -89,7 +89,7 @@ class AccessView(Vertical):
             since = "the project's default"
         table.add_row(
             "Anyone in the project",
-            level_words(effective_default(controls)),
+            Text(level_words(effective_default(controls))),
             since,
             key=DEFAULT_ROW,
         )
@@ -98,7 +98,8 @@ class AccessView(Vertical):
                 continue
             table.add_row(
                 Text(who_words(entry.organization_member, entry.role)),
-                level_words(entry.access_level),
+                # A level is the server's text: a DataTable reads plain str as markup.
+                Text(level_words(entry.access_level)),
                 relative_time(entry.updated_at or entry.created_at),
                 key=entry_key(entry),
             )

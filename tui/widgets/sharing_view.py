@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 
 from tui.api.models import SharePassword, SharingConfiguration
 from tui.commands import key_hint
-from tui.safe_text import safe_text
+from tui.safe_text import clean_multiline, safe_text
 from tui.sharing_words import PanelNote, embed_snippet
 from tui.timefmt import as_utc, relative_time
 
@@ -55,7 +55,9 @@ class SharingView(Vertical):
         return self.query_one("#share-passwords", DataTable)
 
     def _set(self, name: str, text: str | Content) -> None:
-        self.query_one(f"#share-{name}", Static).update(text)
+        # Links carry the server's token: no control, bidi or zero-width character may pass.
+        shown = text if isinstance(text, Content) else clean_multiline(text)
+        self.query_one(f"#share-{name}", Static).update(shown)
 
     def _key(self, binding_id: str) -> str:
         return key_hint(self.screen, binding_id) or "?"
