@@ -15,6 +15,7 @@ from tui.api.wire import (
     OptDatetime,
     OptDict,
     OptStr,
+    OptText,
     OptUser,
     Strings,
     UserBasic,
@@ -58,7 +59,7 @@ class ActivityDetail(WireModel):
     changes: Annotated[list[ActivityChange] | None, BeforeValidator(only_dicts)] = None
     merge: Any = None
     trigger: OptDict = None
-    name: OptStr = None
+    name: OptText = None
     short_id: OptStr = None
     type: OptStr = None
     context: Any = None

@@ -35,6 +35,7 @@ from tui.api.wire import (
     OptDict,
     OptInt,
     OptStr,
+    OptText,
     OptUser,
     Strings,
     UserBasic,
@@ -254,11 +255,15 @@ class Insight(WireModel):
 
     id: int
     short_id: OptStr = None
-    name: OptStr = None
-    derived_name: OptStr = None
-    description: OptStr = None
+    name: OptText = None
+    derived_name: OptText = None
+    description: OptText = None
     filters: Annotated[dict[str, Any], fallback({})] = Field(default_factory=dict)
-    query: Annotated[dict[str, Any] | None, BeforeValidator(_json_object), fallback(None)] = None
+    query: Annotated[
+        dict[str, Any] | None,
+        BeforeValidator(_json_object),
+        fallback(None, other_forms_expected=True),
+    ] = None
     order: OptInt = None
     deleted: Flag = False
     dashboards: Annotated[list[int], BeforeValidator(only_ids)] = Field(default_factory=list)

@@ -1,5 +1,6 @@
 """The top of the insight editor: editable name and tags, the favourite star, who made it and
-when it changed, unsaved-changes and saving markers, and the cache state in plain words.
+when it changed, unsaved-changes and saving markers, the cache state in plain words, and a note
+naming any field the server sent in an unexpected form.
 
 It shows what it is given; edits reach the owner as the Inputs' own `Input.Changed` messages
 (ids `name` and `tags`).
@@ -20,7 +21,17 @@ from tui.safe_text import clean, safe_text
 from tui.timefmt import as_utc, relative_time
 
 # The tag parsing lives with the rest of the editing logic; importable from here as before.
-__all__ = ["InsightHeader", "cache_words", "format_tags", "meta_words", "parse_tags"]
+__all__ = [
+    "InsightHeader",
+    "cache_words",
+    "format_tags",
+    "meta_words",
+    "parse_tags",
+    "unexpected_words",
+]
+
+# The note names this many fields; more are counted.
+_FIELDS_NAMED = 3
 
 
 def cache_words(insight: Insight | None, now: datetime) -> str:
@@ -70,6 +81,23 @@ def meta_words(insight: Insight | None, now: datetime, insight_id: int | None = 
     return clean(" · ".join(parts))
 
 
+def unexpected_words(insight: Insight | None) -> str:
+    """ "The server sent name as a number (shown as text) and favorited as text (read as
+    true)." for an insight with fields of the wrong type; "" when there are none."""
+    unexpected = insight.unexpected if insight is not None else ()
+    if not unexpected:
+        return ""
+    named = [
+        f"{field.field} as {field.sent_as} ({field.outcome})"
+        for field in unexpected[:_FIELDS_NAMED]
+    ]
+    more = len(unexpected) - len(named)
+    if more:
+        named.append(f"{more} more field{'s' if more > 1 else ''} in an unexpected form")
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    return f"The server sent {listed}."
+
+
 class InsightHeader(Vertical):
     """Name, favourite and dirty marker on the first line; facts, tags and cache state below."""
 
@@ -113,6 +141,13 @@ class InsightHeader(Vertical):
     InsightHeader #meta, InsightHeader #cache {
         color: $text-muted;
     }
+    InsightHeader #unexpected {
+        display: none;
+        color: $text-warning;
+    }
+    InsightHeader.-unexpected #unexpected {
+        display: block;
+    }
     InsightHeader #tags-label {
         width: auto;
         color: $text-muted;
@@ -146,6 +181,7 @@ class InsightHeader(Vertical):
                 tooltip="Tags, separated by commas",
             )
         yield Static(id="cache", markup=False)
+        yield Static(id="unexpected", markup=False)
 
     def show(self, insight: Insight | None, now: datetime, insight_id: int | None = None) -> None:
         """The read-only facts: short id, kind, people, times and cache state. `insight` None
@@ -156,6 +192,9 @@ class InsightHeader(Vertical):
             f"{clean(derived)} (derived; type a name)" if derived else "Untitled (type a name)"
         )
         self.show_cache(cache_words(insight, now))
+        unexpected = unexpected_words(insight)
+        self.query_one("#unexpected", Static).update(safe_text(unexpected))
+        self.set_class(bool(unexpected), "-unexpected")
 
     def show_cache(self, words: str) -> None:
         self.query_one("#cache", Static).update(safe_text(words))
