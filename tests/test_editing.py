@@ -236,3 +236,33 @@ def test_the_dialog_quotes_long_names_short_and_server_text_literally() -> None:
 
     assert summary.startswith("A draft from an earlier session was not saved.")
     assert "→ “A very long name that goes on a…”" in summary
+
+
+# -- invisible characters ---------------------------------------------------------------------------
+
+
+def test_an_edited_name_keeps_the_invisible_characters_it_was_shown_as_markers() -> None:
+    # A joined emoji (U+200D) is shown as a marker; typing after it must not save the marker text.
+    edit = InsightEdit(insight(name="Team \U0001f469\u200d\U0001f4bb", tags=["a\u200bb"]))
+    assert "⟨U+200D⟩" in edit.fields.name
+
+    edits = edit.edits(typed(edit, name=edit.fields.name + " v2", tags=[*edit.fields.tags, "new"]))
+    body = edit.patch_body(edits)
+
+    assert body["name"] == "Team \U0001f469\u200d\U0001f4bb v2"
+    assert body["tags"] == ["a\u200bb", "new"]
+
+
+def test_a_new_insight_sends_the_characters_not_their_markers() -> None:
+    edit = InsightEdit(None)
+    body = edit.create_body(typed(edit, name="a⟨U+202E⟩b", description="x⟨U+2066⟩y"))
+    assert body["name"] == "a\u202eb"
+    assert body["description"] == "x\u2066y"
+
+
+def test_the_query_text_escapes_invisible_characters_and_parses_back_the_same() -> None:
+    query = {"kind": "HogQLQuery", "query": "select 'a\u202eb\u200b'"}
+    text = format_query(query)
+    assert "\u202e" not in text and "\u200b" not in text
+    assert "\\u202e" in text
+    assert parse_query(text) == (query, None)

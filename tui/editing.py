@@ -1,18 +1,21 @@
 """What the insight editor edits, with no screen attached (no Textual here): the fields as shown
 (`Fields`), what differs from the server's version, the PATCH body of only that, the draft file
-kept while typing, and which drafted fields the server changed since.
+kept while typing, which drafted fields the server changed since, and, for a save whose answer
+was lost, whether the server's copy shows that it was applied.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tui.api.errors import ApiError, NetworkError, ServerError, UnexpectedResponseError
 from tui.api.models import Insight
-from tui.safe_text import clean, clean_multiline
+from tui.safe_text import INVISIBLE_CHARACTERS, clean, clean_multiline, restore_invisible
 from tui.timefmt import parse_iso, relative_time
 
 #: What a new insight starts with: pageviews per day over the last week.
@@ -71,9 +74,19 @@ class QueryProblem:
         return f"line {self.line}, column {self.column}: {self.message}"
 
 
+# Characters that must not reach the terminal as they are, even inside the query's JSON strings.
+_ESCAPED_IN_JSON = re.compile(
+    # json.dumps already escapes C0 controls; DEL and C1 it writes out as they are.
+    "[" + "".join(sorted(INVISIBLE_CHARACTERS)) + "\u007f-\u009f]"
+)
+
+
 def format_query(query: Any) -> str:
-    """The JSON text the editor shows for a query (stable, so unchanged means unchanged)."""
-    return json.dumps(query, indent=2, ensure_ascii=False)
+    """The JSON text the editor shows for a query (stable, so unchanged means unchanged).
+    Invisible and control characters are written as JSON escapes: they can only sit inside
+    strings there, so the text parses back to the same query."""
+    text = json.dumps(query, indent=2, ensure_ascii=False)
+    return _ESCAPED_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def parse_query(
@@ -180,6 +193,46 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+# -- a save whose answer was lost ----------------------------------------------------------------
+
+#: Gateways that answer these may have passed the request on before giving up on the answer.
+_GATEWAY_GAVE_UP = frozenset({502, 504})
+
+
+def _as_sent(value: Any) -> Any:
+    """A typed value as the server should get it: the fields show invisible characters as
+    markers (⟨U+200D⟩), and a marker the user left alone stands for the character itself."""
+    if isinstance(value, str):
+        return restore_invisible(value)
+    if isinstance(value, list):
+        return [_as_sent(item) for item in value]
+    return value
+
+
+def may_have_been_applied(error: ApiError) -> bool:
+    """Whether a write that failed with `error` may still have been applied by the server: the
+    request left before the connection broke or timed out, a 2xx answer arrived cut off, or a
+    gateway gave up waiting for the server."""
+    if isinstance(error, NetworkError):
+        return error.sent
+    if isinstance(error, UnexpectedResponseError):
+        return error.status is not None and 200 <= error.status < 300
+    if isinstance(error, ServerError):
+        return error.status in _GATEWAY_GAVE_UP
+    return False
+
+
+def is_our_create(insight: Insight, body: dict[str, Any]) -> bool:
+    """Whether `insight` is what creating with `body` (`InsightEdit.create_body`) makes."""
+    return (
+        not insight.deleted
+        and (insight.name or None) == body.get("name")
+        and insight.query == body.get("query")
+        and (insight.description or None) == body.get("description")
+        and sorted(insight.tags) == sorted(body.get("tags") or [])
+    )
+
+
 # -- one insight under edit -----------------------------------------------------------------------
 
 
@@ -231,7 +284,7 @@ class InsightEdit:
 
     def patch_body(self, edits: dict[str, Any]) -> dict[str, Any]:
         """The PATCH body for `edits`: only the changed fields, the query as JSON."""
-        body = {key: value for key, value in edits.items() if key != "query_text"}
+        body = {key: _as_sent(value) for key, value in edits.items() if key != "query_text"}
         if "query_text" in edits:
             body["query"] = self.query_of(edits["query_text"])
         return body
@@ -239,12 +292,19 @@ class InsightEdit:
     def create_body(self, current: Fields) -> dict[str, Any]:
         """What creating a new insight from `current` sends (blank name: PostHog derives one)."""
         return {
-            "name": current.name.strip() or None,
-            "description": current.description or None,
-            "tags": list(current.tags),
+            "name": _as_sent(current.name.strip()) or None,
+            "description": _as_sent(current.description) or None,
+            "tags": _as_sent(list(current.tags)),
             "favorited": current.favorited,
             "query": self.query_of(current.query_text),
         }
+
+    @staticmethod
+    def applied(fresh: Insight, typed: Fields, sent: Iterable[str]) -> bool:
+        """Whether the server's `fresh` copy holds every field `sent` as it was `typed`: a save
+        whose answer was lost did arrive."""
+        differs = InsightEdit(fresh).edits(typed)
+        return not any(field in differs for field in sent)
 
     def changed_since(self, fresh: Insight) -> bool:
         """Whether the server's `fresh` copy changed after the version the edits began from."""
