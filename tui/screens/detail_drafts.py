@@ -1,10 +1,13 @@
 """The insight editor's edits and drafts: what differs from the server (`-dirty` / `-invalid`),
 typing kept on disk shortly after each change, an earlier draft offered on opening (restore,
-later, discard), and putting back the server's version. What a draft holds is `tui.editing`'s.
+later, discard), putting back the server's version, and leaving (asking first when something is
+unsaved). While another hogtui edits the same insight, the typing here goes to a separate draft.
+What a draft holds is `tui.editing`'s.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -15,7 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Input, TextArea
 
 from tui.api.models import Insight
-from tui.drafts import CorruptDraftError, DraftWriter, draft_key
+from tui.drafts import CorruptDraftError, DraftLock, DraftWriter, draft_key
 from tui.editing import Draft, Fields, QueryProblem, draft_edits, format_tags
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.conflict import DraftChoice, DraftScreen
@@ -25,6 +28,12 @@ from tui.widgets.query_editor import QueryEditor
 
 #: Drafts are written at most this long after a change (a burst of typing is one write).
 DRAFT_DELAY = 0.4
+#: What leaving with unsaved edits asks.
+LEAVE_TITLE = "Unsaved changes"
+LEAVE_QUESTION = (
+    "Leave without saving? Your edits stay in a local draft and are offered the next time you "
+    "open this insight."
+)
 
 
 class DetailDrafts(DetailView):
@@ -47,6 +56,9 @@ class DetailDrafts(DetailView):
         #: The edits when the fields last changed (what a draft holds once the widgets are gone).
         self._edits_seen: dict[str, Any] = {}
         self._draft_error_shown = False
+        #: This editor's claim on the insight's draft (None: not claimed yet, or no lock can be
+        #: written there, and then no draft either).
+        self._draft_lock: DraftLock | None = None
 
     @property
     def _writer(self) -> DraftWriter:
@@ -56,7 +68,40 @@ class DetailDrafts(DetailView):
 
     @property
     def _draft_key(self) -> str:
+        lock = self._draft_lock
+        if lock is not None and lock.key == draft_key(self.insight_id):
+            return lock.draft_key
         return draft_key(self.insight_id)
+
+    def _claim_draft(self) -> bool:
+        """Lock the insight's draft for this editor (again after a create gave it an id). True
+        when another hogtui is editing it: then the typing here goes to a separate draft."""
+        key = draft_key(self.insight_id)
+        lock = self._draft_lock
+        if lock is not None and lock.key == key:
+            return not lock.mine
+        if lock is not None:
+            lock.release()
+            self._draft_lock = None
+        try:
+            lock = self._drafts.lock(key)
+        except OSError as error:
+            # Writing drafts fails there as well, and says so; editing goes on without a lock.
+            self.log.warning(f"no lock on draft {key}: {error}")
+            return False
+        self._draft_lock = lock
+        if lock.owner is None:
+            return False
+        what = "This insight is" if self.insight_id is not None else "A new insight is"
+        self.notify(
+            f"Being edited in another hogtui ({lock.owner}); your edits are kept in a separate "
+            "draft.",
+            title=f"{what} open elsewhere",
+            severity="warning",
+            markup=False,
+            timeout=12,
+        )
+        return True
 
     # -- edits --------------------------------------------------------------------------------
 
@@ -149,13 +194,20 @@ class DetailDrafts(DetailView):
             self._write_draft(closing=True)
         if self._draft_writer is not None:
             self._draft_writer.flush()  # on disk before the screen (or the app) is gone
+        if self._draft_lock is not None:
+            self._draft_lock.release()
+            self._draft_lock = None
 
     # -- offering a draft ---------------------------------------------------------------------
 
     def _offer_draft(self, draft: Draft | None = None) -> bool:
         """Offer a draft left by an earlier session (read from disk), or `draft` (kept through
-        a conflict reload). True when a dialog now asks about it."""
+        a conflict reload). True when a dialog now asks about it. While another hogtui edits
+        the insight, its draft is its own business: nothing is offered."""
         self._drafts_ready = False
+        if self._claim_draft() and draft is None:
+            self._drafts_ready = True
+            return False
         if draft is None:
             try:
                 draft = self._drafts.load(self._draft_key)
@@ -220,6 +272,35 @@ class DetailDrafts(DetailView):
         self._changed = fresh
         self.edit.kept = None
         self._offer_draft(draft)
+
+    # -- leaving ------------------------------------------------------------------------------
+
+    def close_then(self, then: Callable[[], object]) -> None:
+        """Close as `q` does: at once when nothing is unsaved, else after asking (the edits stay
+        in a draft either way). `then` runs once the editor has closed; not if the user stays."""
+
+        def leave() -> None:
+            self._leave()
+            then()
+
+        if not self._edits():
+            leave()
+            return
+        self._write_draft()
+
+        def answered(leaving: bool | None) -> None:
+            if leaving:
+                leave()
+
+        self.app.push_screen(
+            ConfirmScreen(LEAVE_TITLE, LEAVE_QUESTION, confirm_label="Leave", cancel_label="Stay"),
+            answered,
+        )
+
+    def _leave(self) -> None:
+        """Close the editor with the newest copy the server gave (None: nothing changed). The
+        screen adds what else leaving means (stopping a refresh)."""
+        self.dismiss(self._changed)
 
     def action_discard(self) -> None:
         if not self._edits() and self.edit.kept is None:
