@@ -1,6 +1,6 @@
-"""Command palette pieces: "go to insight…" (by name or short id, on every screen) and
-`key_hint()`, which names the key a binding has now, so palette help and messages follow a
-`[keymap]` remap instead of repeating keys by hand.
+"""Command palette pieces: "go to insight…" (by name or short id, on every screen; from an
+editor it takes that editor's place) and `key_hint()`, which names the key a binding has now, so
+palette help and messages follow a `[keymap]` remap instead of repeating keys by hand.
 
 The plain actions of each screen reach the palette through `palette_commands()` (see
 `HogApp.get_system_commands`); this module holds what has to search as the user types.
@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any, Protocol, cast, runtime_checkable
 
+from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -87,13 +88,34 @@ class InsightOpener(Protocol):
     def open_insight(self, insight: Insight) -> None: ...
 
 
+@runtime_checkable
+class InsightEditorScreen(Protocol):
+    """An open insight editor: it closes as `q` does (asking first when something is unsaved),
+    then runs `then`; it does not run it when the user stays."""
+
+    insight_id: int | None
+
+    def close_then(self, then: Callable[[], object]) -> None: ...
+
+
 def _opener(provider: Provider) -> InsightOpener | None:
     """The screen that opens insights, wherever it is in the stack: the palette works from the
-    editor too, and the insight then opens over it (nothing typed there is lost)."""
+    editor too."""
     for screen in reversed(provider.app.screen_stack):
         if isinstance(screen, InsightOpener):
             return screen
     return None
+
+
+def go_to_insight(app: App[Any], opener: InsightOpener, insight: Insight) -> None:
+    """Open `insight`. From an editor of another insight it takes that editor's place, so `q`
+    goes back to where the editors were opened from rather than through each one visited; the
+    editor is closed as `q` closes it, so unsaved edits are asked about (and kept as a draft)."""
+    current = app.screen
+    if isinstance(current, InsightEditorScreen) and current.insight_id != insight.id:
+        current.close_then(partial(opener.open_insight, insight))
+        return
+    opener.open_insight(insight)
 
 
 def search_text(query: str) -> str:
@@ -145,7 +167,7 @@ class GoToInsightProvider(Provider):
                 score,
                 # Not matcher.highlight(): it parses markup, and the name is server text.
                 Content(_PREFIX) + Content(name),
-                partial(opener.open_insight, insight),
+                partial(go_to_insight, self.app, opener, insight),
                 text=f"{_PREFIX}{name}",
                 # Textual parses `help` as markup; both parts can come from the server.
                 help=escape(f"{clean(insight.kind_label)} · {short}"),
