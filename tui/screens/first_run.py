@@ -1,7 +1,8 @@
 """The first-run screen: ask for host, project and API key, check them with the server, save them.
 
 Shown when nothing is configured. On success it saves the profile and the key (keyring), builds a
-Session and posts `FirstRunScreen.Completed`; the app then opens the insight list.
+Session and posts `FirstRunScreen.Completed`; the app then opens the insight list. Each field takes
+only what it is for, and says beside itself what it refused and where that belongs instead.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -47,6 +48,51 @@ class FirstRunConfig:
 
 
 _HOSTS = {"host-us": US_CLOUD, "host-eu": EU_CLOUD}
+
+#: What the project id field takes: digits, or (the start of) @current, in any case.
+_PROJECT_ID_TYPING = r"(?i)\d*|@(c(u(r(r(e(nt?)?)?)?)?)?)?"
+#: What the URL field takes: anything but spaces and control characters.
+_URL_TYPING = r"[^\s\x00-\x1f\x7f]*"
+_PROJECT_ID_HELP = (
+    "The project id takes digits only (the 12345 in https://us.posthog.com/project/12345), or "
+    "@current for the project your key's user has open."
+)
+
+
+class CheckedInput(Input):
+    """An Input whose `restrict` refusals are reported (`Refused`, with the refused text), so the
+    screen can say why, where a plain Input only rings the bell."""
+
+    class Refused(Message):
+        def __init__(self, field: CheckedInput, text: str) -> None:
+            super().__init__()
+            self.field = field
+            self.text = text
+
+        @property
+        def control(self) -> CheckedInput:
+            return self.field
+
+    _offered = ""
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        self._offered = text
+        super().replace(text, start, end)
+
+    def restricted(self) -> None:
+        self.post_message(self.Refused(self, self._offered))
+
+
+class HostChoice(RadioSet):
+    """The host choice. Chosen from the keyboard, the focus stays here, so `tab` goes on to the URL
+    field as it goes from any field to the next (and letters typed here go there too); chosen with
+    the mouse, the URL field takes the focus."""
+
+    chosen_by_keyboard = False
+
+    def action_toggle_button(self) -> None:
+        self.chosen_by_keyboard = True
+        super().action_toggle_button()
 
 
 class FirstRunScreen(Screen[None]):
@@ -91,21 +137,27 @@ class FirstRunScreen(Screen[None]):
                 id="first-run-intro",
             )
             yield Label("PostHog host", classes="first-run-label")
-            with RadioSet(id="host-choice"):
+            with HostChoice(id="host-choice"):
                 yield RadioButton(f"US cloud   {US_CLOUD}", value=True, id="host-us")
                 yield RadioButton(f"EU cloud   {EU_CLOUD}", id="host-eu")
                 yield RadioButton("Another URL (self-hosted)", id="host-other")
-            yield Input(
+            yield CheckedInput(
                 placeholder="https://posthog.example.com",
                 id="host-url",
                 disabled=True,
+                restrict=_URL_TYPING,
+                # Selecting on focus would let the next key replace a character sent on from
+                # the host choice.
+                select_on_focus=False,
             )
+            yield Static(id="host-url-note", classes="first-run-hint first-run-note")
             yield Label("Project id", classes="first-run-label")
-            yield Input(
+            yield CheckedInput(
                 placeholder="the number in your project's URL, e.g. 12345",
                 id="project-id",
-                type="integer",
+                restrict=_PROJECT_ID_TYPING,
             )
+            yield Static(id="project-id-note", classes="first-run-hint first-run-note")
             yield Label("Personal API key", classes="first-run-label")
             yield Input(placeholder="phx_…", id="api-key", password=True)
             yield Static(
@@ -123,17 +175,76 @@ class FirstRunScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#session-only", Button).display = False
+        for note in self.query(".first-run-note"):
+            note.display = False
         self.query_one("#host-choice", RadioSet).focus()
 
     # --- the form -----------------------------------------------------------------------------
 
     @on(RadioSet.Changed, "#host-choice")
     def _host_changed(self, event: RadioSet.Changed) -> None:
+        choice = self.query_one(HostChoice)
+        by_keyboard, choice.chosen_by_keyboard = choice.chosen_by_keyboard, False
         other = event.pressed.id == "host-other"
         url = self.query_one("#host-url", Input)
         url.disabled = not other
-        if other:
+        if not other:
+            self._note("host-url", "")
+        if other and not by_keyboard:
             url.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """A character typed on the host choice once "Another URL" is chosen is the start of the
+        URL: it goes into the URL field, and so does what follows."""
+        url = self.query_one("#host-url", Input)
+        if (
+            self.focused is self.query_one(HostChoice)
+            and not url.disabled
+            and event.is_printable
+            and event.character
+            and not event.character.isspace()
+        ):
+            event.stop()
+            event.prevent_default()
+            self.set_focus(url)
+            url.insert_text_at_cursor(event.character)
+
+    def _note(self, field_id: str, words: str) -> None:
+        """Say `words` beside a field ("" says nothing)."""
+        note = self.query_one(f"#{field_id}-note", Static)
+        note.update(Content(words))
+        note.display = bool(words)
+
+    @on(CheckedInput.Refused)
+    def _refused(self, event: CheckedInput.Refused) -> None:
+        if event.field.id == "project-id":
+            words = _PROJECT_ID_HELP
+            url = self.query_one("#host-url", Input)
+            if any(ch.isalpha() or ch in ":/." for ch in event.text) and not url.value:
+                words += (
+                    " That looks like part of a URL: choose “Another URL” above; "
+                    "the URL goes in the field above (shift+tab)."
+                    if url.disabled
+                    else " That looks like part of a URL: the URL goes in the field above "
+                    "(shift+tab)."
+                )
+            self._note("project-id", words)
+        elif event.field.id == "host-url":
+            self._note(
+                "host-url",
+                "A URL has no spaces or control characters: type it like "
+                "https://posthog.example.com.",
+            )
+
+    @on(Input.Changed, "#project-id, #host-url")
+    def _typed(self, event: Input.Changed) -> None:
+        # A key the field took: whatever it refused before no longer needs saying.
+        if event.input.id is not None:
+            self._note(event.input.id, "")
+
+    @on(Input.Blurred, "#host-url")
+    def _url_left(self, event: Input.Blurred) -> None:
+        self._note("host-url", _url_problem(event.value) or "")
 
     @on(Input.Submitted)
     def _field_submitted(self, event: Input.Submitted) -> None:
@@ -235,3 +346,20 @@ class FirstRunScreen(Screen[None]):
             event.stop()
             self.query_one("#connect", Button).disabled = False
             self._say(f"Something went wrong: {error_text(event.worker.error)}")
+
+
+def _url_problem(typed: str) -> str | None:
+    """Why `typed` cannot be the host's URL, in words (None: it can, or nothing is typed yet)."""
+    text = typed.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return (
+            f"“{text}” looks like a project id, not a URL: it goes in the Project id field below. "
+            "The host is a URL like https://posthog.example.com."
+        )
+    try:
+        check_host(text)
+    except ConfigError as error:
+        return str(error)
+    return None
