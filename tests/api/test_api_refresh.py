@@ -414,24 +414,49 @@ def _gateway_gives_up_on_blocking(app: Any, tasks: set[asyncio.Task[None]]) -> A
 
 
 async def test_a_blocking_refresh_recovers_from_a_gateway_timeout() -> None:
-    """PostHog's frontend after a 504: the calculation goes on, so it re-polls the query by its
-    client query id (404 = not finished yet) instead of starting another calculation."""
+    """After a gateway's 504 the calculation may go on, but PostHog never registers the client
+    query id: the job follows up with an `async` refresh of the insight and polls the id that
+    answer gives, never `query/<client_query_id>/`, and never sends the blocking request again."""
     app = _app(query_seconds=0.3)
     state = app.state.sandbox
     behind: set[asyncio.Task[None]] = set()
     transport = httpx.ASGITransport(app=_gateway_gives_up_on_blocking(app, behind))
-    poll = PollPolicy(recovery_interval=0.05, recovery_timeout=10.0)
     async with InsightsAPI(
         "http://sandbox.test", 1, "phx_sandbox_demo_key", transport=transport
     ) as api:
         insight = await api.create_insight(name="Behind a gateway", query=TRENDS_QUERY)
-        job = api.refresh(insight.id, RefreshMode.FORCE_BLOCKING, poll=poll)
+        job = api.refresh(insight.id, RefreshMode.FORCE_BLOCKING, poll=FAST_POLL)
         updates = await _collect(job)
         await asyncio.gather(*behind)
     assert updates[0].state is RefreshState.RUNNING and "504" in (updates[0].message or "")
     final = updates[-1]
     assert final.state is RefreshState.DONE and final.insight is not None and final.insight.result
-    blocking = [r for r in state.requests if "refresh=force_blocking" in r[2]]
-    assert len(blocking) == 1  # never sent again: that would start a second calculation
-    polls = [r[1] for r in _polls(state)]
-    assert polls and set(polls) == {f"/api/environments/1/query/{job.client_query_id}/"}
+    asked = [r[2] for r in state.requests if r[1].endswith(f"/insights/{insight.id}/")]
+    blocking = [query for query in asked if "refresh=force_blocking" in query]
+    assert len(blocking) == 1  # never sent again
+    assert any("refresh=async" in query for query in asked)  # the follow-up
+    polls = {r[1] for r in _polls(state)}
+    assert f"/api/environments/1/query/{job.client_query_id}/" not in polls
+    assert job.query_id is not None and polls == {f"/api/environments/1/query/{job.query_id}/"}
+
+
+async def test_a_504_follow_up_that_finds_the_result_ends_at_once() -> None:
+    """When the calculation behind the gateway finished before the follow-up, `async` serves the
+    fresh result: done, with nothing to poll."""
+    app = _app(query_seconds=0.05)
+    state = app.state.sandbox
+    behind: set[asyncio.Task[None]] = set()
+
+    async def late_gateway(scope: Any, receive: Any, send: Any) -> None:
+        await _gateway_gives_up_on_blocking(app, behind)(scope, receive, send)
+        if behind:
+            await asyncio.gather(*behind)  # the 504 arrives after the calculation ended
+
+    transport = httpx.ASGITransport(app=late_gateway)
+    async with InsightsAPI(
+        "http://sandbox.test", 1, "phx_sandbox_demo_key", transport=transport
+    ) as api:
+        insight = await api.create_insight(name="Finished behind a gateway", query=TRENDS_QUERY)
+        final = await api.refresh(insight.id, RefreshMode.FORCE_BLOCKING, poll=FAST_POLL).wait()
+    assert final.state is RefreshState.DONE and final.insight is not None and final.insight.result
+    assert not _polls(state)

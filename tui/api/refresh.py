@@ -1,8 +1,9 @@
 """One insight refresh, start to finish: request a calculation, follow it, report progress, finish.
 
 `RefreshJob` asks for `?refresh=<mode>`, polls `GET …/query/:id/?show_progress=true` with PostHog's
-own cadence while the calculation runs, and ends DONE, FAILED, CANCELLED or EXPIRED. Cancelling it,
-or cancelling the task that runs it, also cancels the query on the server.
+own cadence while the calculation runs, and ends DONE, FAILED, CANCELLED or EXPIRED. A blocking
+request that meets a gateway's 504 is followed by an `async` refresh whose id it polls. Cancelling
+it, or cancelling the task that runs it, also cancels the query on the server.
 """
 
 from __future__ import annotations
@@ -70,15 +71,12 @@ class RefreshState(StrEnum):
 
 @dataclass(frozen=True)
 class PollPolicy:
-    """PostHog's frontend cadence: first wait 300 ms, then ×1.25 up to 3 s; give up at 10 min.
-    After a gateway timeout (504) on a blocking request: every 5 s, for up to 10 min."""
+    """PostHog's frontend cadence: first wait 300 ms, then ×1.25 up to 3 s; give up at 10 min."""
 
     initial: float = 0.3
     factor: float = 1.25
     max_interval: float = 3.0
     timeout: float = 600.0
-    recovery_interval: float = 5.0
-    recovery_timeout: float = 600.0
 
     def next_interval(self, interval: float) -> float:
         return min(interval * self.factor, self.max_interval)
@@ -279,14 +277,37 @@ class RefreshJob:
             )
         except ApiError as error:
             if error.status == 504 and self.mode.blocking:
-                # The gateway gave up waiting; the calculation goes on (PostHog's frontend).
-                message = "The gateway stopped waiting (504); following the calculation."
+                # The gateway gave up waiting. PostHog never registers our client query id as a
+                # query id, so there is nothing to poll by it: ask again in `async` mode, which
+                # serves the result if the calculation finished meanwhile, and else queues one
+                # whose id we can follow.
+                message = "The gateway stopped waiting (504); following up with an async refresh."
                 yield self._update(RefreshState.RUNNING, message=message, error=error)
-                async for update in self._follow(recovering=True):
+                async for update in self._follow_up():
                     yield update
                 return
             yield self._update(RefreshState.FAILED, message=str(error), error=error)
             return
+        async for update in self._answered(insight):
+            yield update
+
+    async def _follow_up(self) -> AsyncGenerator[RefreshUpdate, None]:
+        """After a 504 on a blocking request: an `async` refresh of the same insight."""
+        try:
+            insight = await self._interruptible(
+                self.api.get_insight(
+                    self.insight_id, refresh=RefreshMode.ASYNC, client_query_id=self.client_query_id
+                )
+            )
+        except ApiError as error:
+            yield self._update(RefreshState.FAILED, message=str(error), error=error)
+            return
+        async for update in self._answered(insight):
+            yield update
+
+    async def _answered(self, insight: Insight) -> AsyncGenerator[RefreshUpdate, None]:
+        """The server answered the refresh request with `insight`: done, failed, or a
+        calculation to follow by the id in its `query_status`."""
         status = insight.query_status
         if status is not None and status.id:
             self.query_id = status.id
@@ -301,18 +322,18 @@ class RefreshJob:
             return
         # A stale result may come with the running status: show it while we wait.
         yield self._update(RefreshState.RUNNING, insight=insight, progress=status.query_progress)
-        async for update in self._follow(recovering=False):
+        async for update in self._follow():
             yield update
 
-    async def _follow(self, *, recovering: bool) -> AsyncGenerator[RefreshUpdate, None]:
-        """Poll the calculation until it ends. Normally by its status id, with PostHog's cadence,
-        where a 404 means expired or cancelled. After a 504 on a blocking request, by our client
-        query id every `recovery_interval`, where a 404 only means "not finished yet"."""
-        target = self.client_query_id if recovering else self.query_id
+    async def _follow(self) -> AsyncGenerator[RefreshUpdate, None]:
+        """Poll the calculation by its status id until it ends, with PostHog's cadence (each
+        poll awaited before the next wait, so two never overlap), where a 404 means expired or
+        cancelled."""
+        target = self.query_id
         assert target is not None
-        limit = self.poll.recovery_timeout if recovering else self.poll.timeout
-        since = self.elapsed if recovering else 0.0
-        interval = self.poll.recovery_interval if recovering else self.poll.initial
+        limit = self.poll.timeout
+        since = self.elapsed
+        interval = self.poll.initial
         while True:
             remaining = limit - (self.elapsed - since)
             if remaining <= 0:
@@ -321,13 +342,10 @@ class RefreshJob:
                 yield self._update(RefreshState.FAILED, message=message)
                 return
             await self._interruptible(self._sleep(min(interval, remaining)))
-            if not recovering:
-                interval = self.poll.next_interval(interval)
+            interval = self.poll.next_interval(interval)
             try:
                 status = await self._interruptible(self.api.query_status(target))
             except NotFoundError as error:
-                if recovering:
-                    continue
                 message = "The calculation expired or was cancelled on the server."
                 yield self._update(RefreshState.EXPIRED, message=message, error=error)
                 return

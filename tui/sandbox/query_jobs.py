@@ -154,9 +154,9 @@ class QueryJobs(ResultCaches):
         dashboard_id: int | None = None,
         failure: results.QueryFailure | None = None,
     ) -> None:
-        """Keep the outcome of a blocking calculation that just finished under its client query
-        id, so /query/<id>/ can tell it (a client whose gateway gave up with a 504 asks there;
-        a 404 means "not finished yet")."""
+        """Keep the outcome of a blocking `POST /query/` that just finished under its client
+        query id, so /query/<id>/ can tell it (PostHog's frontend asks there after a 504; a 404
+        means "not finished yet"). An insight GET's client query id is never registered."""
         if not client_query_id:
             return
         now = self.now_ts()
@@ -242,28 +242,14 @@ class QueryJobs(ResultCaches):
                     if killed:
                         # ClickHouse's error for a killed query, caught by the serializer.
                         raise results.QueryFailure("Query was cancelled")
-                    computed = compute()
+                    compute()
                 except results.QueryFailure as failure:
+                    # Only echoed here: the client query id of an insight GET is never
+                    # registered as a query id, so /query/<it>/ answers 404 (as PostHog does).
                     status = refused(failure.message or "")
-                    if not killed:  # a cancel forgets the status, as DELETE /query/ does
-                        self.record_blocking(
-                            client_query_id,
-                            estimated_rows=1,
-                            response=None,
-                            insight_id=insight["id"],
-                            dashboard_id=dashboard_id,
-                            failure=failure,
-                        )
                 else:
                     if self.cache_key(insight, dashboard_id) == key:
                         self._set_last_refresh(insight, dashboard_id, self.now())
-                    self.record_blocking(
-                        client_query_id,
-                        estimated_rows=computed.estimated_rows,
-                        response=None,
-                        insight_id=insight["id"],
-                        dashboard_id=dashboard_id,
-                    )
                     return self._cache_fields(insight, dashboard_id, is_cached=False, status=None)
         elif action == "async" and job is None:
             if self.concurrency_exceeded():
