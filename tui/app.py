@@ -1,14 +1,17 @@
-"""HogApp: the Textual application. It owns the Session, the global keys and the command palette.
+"""HogApp: the Textual application. It owns the Session, the global keys, the command palette and
+the app's refreshes (`tui.jobs.RefreshRegistry`: each runs in a worker of its own, and its changes
+go out as Messages to every open screen).
 
 With a session it opens the insight list; without one, the first-run screen, which hands back a
-session when the user's answers work. Quitting asks first while a refresh runs, cancels it on the
-server, and closes the session's HTTP client.
+session when the user's answers work. Quitting asks first while refreshes run, cancels each on the
+server (bounded to about two seconds in all), and closes the session's HTTP client.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
@@ -17,20 +20,45 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
-from tui.commands import GoToInsightProvider
+from tui.api import RefreshState, RefreshUpdate
+from tui.commands import GoToInsightProvider, with_key_hint
 from tui.config import ConfigError, load_config
-from tui.messages import OpenInsight, is_refresh_group
+from tui.jobs import JobState, RefreshEntry, RefreshRegistry, max_concurrent_from_env
+from tui.messages import (
+    OpenInsight,
+    RefreshDone,
+    RefreshesChanged,
+    RefreshFailed,
+    RefreshProgress,
+    refresh_group,
+)
+from tui.safe_text import clean
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.first_run import FirstRunConfig, FirstRunScreen
 from tui.screens.help import HelpScreen
 from tui.screens.insight_list import InsightListScreen
+from tui.screens.jobs import JobsScreen
 from tui.session import Session
+from tui.wording import error_text
 
 APP_TITLE = "hogtui"
 DEMO_MARKER = "DEMO — sandbox"
-# How long quitting waits for cancelled workers to finish their clean-up (server-side cancels).
-_WORKER_GRACE_SECONDS = 3.0
-QUIT_QUESTION = "A refresh is running; quit and cancel it on the server?"
+#: How long quitting waits, in all, for the server to hear the cancels of running refreshes.
+QUIT_GRACE_SECONDS = 2.0
+# How long closing waits for workers' clean-up when nothing was being cancelled.
+_WORKER_GRACE_SECONDS = 1.0
+# How long ctrl+x waits for the server's answers before saying what it did.
+_CANCEL_ALL_SECONDS = 10.0
+
+
+def quit_question(count: int) -> str:
+    """What quitting asks while `count` refreshes are queued or running."""
+    if count == 1:
+        return "A refresh is running; quit and cancel it on the server?"
+    return f"{count} refreshes are running or queued; quit and cancel them on the server?"
+
+
+QUIT_QUESTION = quit_question(1)
 # Textual's own "Keys" panel repeats what our help screen (`?`) shows.
 _REPLACED_SYSTEM_COMMANDS = frozenset({"Keys"})
 
@@ -41,15 +69,19 @@ async def _settled(worker: Worker[object]) -> None:
         await worker.wait()
 
 
-async def _cancel_and_wait(workers: Iterable[Worker[object]]) -> None:
-    """Cancel `workers` and give them a moment to tidy up (e.g. cancel a query on the server)."""
+async def _cancel_and_wait(workers: Iterable[Worker[object]], timeout: float) -> None:
+    """Cancel `workers` and give them up to `timeout` seconds to tidy up."""
     waiting = []
     for worker in workers:
         worker.cancel()
         if worker.state is not WorkerState.PENDING:
             waiting.append(asyncio.ensure_future(_settled(worker)))
     if waiting:
-        await asyncio.wait(waiting, timeout=_WORKER_GRACE_SECONDS)
+        await asyncio.wait(waiting, timeout=max(0.05, timeout))
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
 class HogApp(App[None]):
@@ -77,6 +109,22 @@ class HogApp(App[None]):
             id="app.help",
             tooltip="Show every key of this screen",
         ),
+        Binding(
+            "J",
+            "jobs",
+            "Refreshes",
+            id="app.jobs",
+            tooltip="Every refresh of this run: state, time, rows read, the server's message",
+            show=False,
+        ),
+        Binding(
+            "ctrl+x",
+            "cancel_all_refreshes",
+            "Cancel all refreshes",
+            id="app.cancel_refreshes",
+            tooltip="Cancel every running and queued refresh, on the server too",
+            show=False,
+        ),
     ]
 
     def __init__(
@@ -84,13 +132,24 @@ class HogApp(App[None]):
         session: Session | None = None,
         *,
         first_run_config: FirstRunConfig | None = None,
+        max_refreshes: int | None = None,
     ) -> None:
+        """`max_refreshes`: how many refreshes calculate at once (else `HOGTUI_MAX_REFRESHES`,
+        else 4); the rest wait in a queue."""
         super().__init__()
         self.session = session
         #: The keymap in effect (binding id -> keys), for key hints in words (tui.commands).
         self.keymap: dict[str, str] = {}
+        #: Every refresh of this run; screens reach it as `cast(HasRefreshes, self.app)`.
+        self.refreshes = RefreshRegistry(
+            start=self._start_refresh,
+            changed=self._refresh_changed,
+            max_concurrent=max_refreshes or max_concurrent_from_env(),
+        )
         self._first_run_config = first_run_config
         self._quitting = False
+        #: When quitting must be over (monotonic), once the user said yes to it.
+        self._quit_deadline: float | None = None
         self._quit_question: ConfirmScreen | None = None
         self._describe_session()
 
@@ -154,19 +213,105 @@ class HogApp(App[None]):
             return
         self.push_screen(HelpScreen(self.screen))
 
-    def running_refreshes(self) -> list[Worker[object]]:
-        """Refresh workers still running, on any screen."""
-        return [
-            worker
-            for worker in self.workers
-            if is_refresh_group(worker.group) and not worker.is_finished
-        ]
+    def action_jobs(self) -> None:
+        if isinstance(self.screen, JobsScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(JobsScreen())
+
+    # --- refreshes ----------------------------------------------------------------------------
+
+    def _start_refresh(self, entry: RefreshEntry) -> None:
+        """Run `entry` in a worker of its own (the registry calls this when a slot is free)."""
+        if self.session is None:
+            raise RuntimeError("no PostHog connection yet")
+        job = self.session.api.refresh(entry.insight_id, entry.mode)
+        self.run_worker(
+            self.refreshes.run(entry, job),
+            name="refresh",
+            group=refresh_group(entry.insight_id),
+            description=f"refresh “{clean(entry.name)}”",
+            exit_on_error=False,
+        )
+
+    def _refresh_changed(self, entry: RefreshEntry, update: RefreshUpdate | None) -> None:
+        """Tell every open screen; an open editor of the insight also gets the job's update."""
+        from tui.screens.insight_detail import InsightDetailScreen
+
+        editor_open = False
+        for screen in self.screen_stack:
+            screen.post_message(RefreshesChanged(entry.insight_id))
+            if not isinstance(screen, InsightDetailScreen):
+                continue
+            if screen.insight_id != entry.insight_id or update is None:
+                continue
+            editor_open = True
+            if not update.terminal:
+                screen.post_message(RefreshProgress(entry.insight_id, update))
+            elif update.state is RefreshState.DONE and update.insight is not None:
+                screen.post_message(RefreshDone(entry.insight_id, update.insight, update))
+            else:
+                screen.post_message(RefreshFailed(entry.insight_id, update))
+        failed = entry.state in (JobState.FAILED, JobState.EXPIRED)
+        if failed and update is not None and not editor_open and not self._quitting:
+            self.notify(
+                f"“{clean(entry.name)}”: {entry.message or 'the refresh failed.'} "
+                "(J shows every refresh)",
+                title="Refresh failed",
+                severity="error",
+                markup=False,
+                timeout=8,
+            )
+
+    def running_refreshes(self) -> list[RefreshEntry]:
+        """Refreshes still queued or running, from any screen."""
+        return self.refreshes.active_entries
+
+    def action_cancel_all_refreshes(self) -> None:
+        active = self.refreshes.active_entries
+        if not active:
+            self.notify("No refresh is running.", markup=False)
+            return
+        self.run_worker(
+            self._cancel_all_refreshes(),
+            group="cancel-refreshes",
+            description="cancel the refreshes",
+            exit_on_error=False,
+        )
+
+    async def _cancel_all_refreshes(self) -> None:
+        running = len(self.refreshes.running)
+        count = await self.refreshes.cancel_all(timeout=_CANCEL_ALL_SECONDS)
+        words = f"Cancelled {_plural(count, 'refresh', 'refreshes')}"
+        if running and running < count:
+            words += f" ({running} stopped on the server, {count - running} had not started)"
+        elif running:
+            words += " on the server"
+        self.notify(words + ".", markup=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The app's own workers that failed, in words (a refresh's entry has already ended)."""
+        worker = event.worker
+        if event.state is not WorkerState.ERROR:
+            return
+        self.notify(
+            f"Could not {worker.description}: {error_text(worker.error)}",
+            severity="error",
+            markup=False,
+        )
+
+    # --- quitting -----------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
-        """Quit; while a refresh runs, ask first, and cancel it on the server before exiting."""
+        """Quit at once; while refreshes run, ask first and cancel each on the server (bounded
+        to `QUIT_GRACE_SECONDS`) before exiting. Never awaits anything: quit is always answered
+        at once."""
         if self._quitting:
+            # Asked again while the server is told: leave now.
+            self.exit()
             return
-        if not self.running_refreshes():
+        active = self.refreshes.active_entries
+        if not active:
             self.exit()
             return
         if self._quit_question is not None and self.screen is self._quit_question:
@@ -181,7 +326,7 @@ class HogApp(App[None]):
 
         self._quit_question = ConfirmScreen(
             "Quit hogtui?",
-            QUIT_QUESTION,
+            quit_question(len(active)),
             confirm_label="Quit",
             cancel_label="Stay",
             danger=True,
@@ -190,14 +335,22 @@ class HogApp(App[None]):
 
     def _quit_after_cancelling(self) -> None:
         self._quitting = True
-        self.notify("Stopping the calculation on the server…", markup=False)
-        # In a worker, so the screen keeps drawing while the server is asked.
-        self.run_worker(self._cancel_then_exit(), group="quit", exit_on_error=False)
+        self._quit_deadline = time.monotonic() + QUIT_GRACE_SECONDS
+        self.refreshes.closing = True  # nothing queued starts now
+        count = len(self.refreshes.running)
+        if count:
+            self.notify(f"Stopping {_plural(count, 'calculation')} on the server…", markup=False)
+        # In a worker, so the screen keeps drawing (and keys are answered) meanwhile.
+        self.run_worker(
+            self._cancel_then_exit(),
+            group="quit",
+            description="cancel the refreshes",
+            exit_on_error=False,
+        )
 
     async def _cancel_then_exit(self) -> None:
         try:
-            # Each refresh worker cancels its query on the server as it is cancelled.
-            await _cancel_and_wait(self.running_refreshes())
+            await self.refreshes.cancel_all(timeout=QUIT_GRACE_SECONDS)
         finally:
             self.exit()
 
@@ -206,13 +359,40 @@ class HogApp(App[None]):
             if command.title not in _REPLACED_SYSTEM_COMMANDS:
                 yield command
         yield SystemCommand("app: help", "Show every key of this screen", self.action_help)
+        yield SystemCommand(
+            "refresh: jobs",
+            with_key_hint(
+                screen,
+                "Every refresh of this run: state, time, rows read, the server's message",
+                "app.jobs",
+            ),
+            self.action_jobs,
+        )
+        if self.refreshes.active_entries:
+            yield SystemCommand(
+                "refresh: cancel every refresh",
+                with_key_hint(
+                    screen,
+                    "Cancel every running and queued refresh, on the server too",
+                    "app.cancel_refreshes",
+                ),
+                self.action_cancel_all_refreshes,
+            )
         palette_commands = getattr(screen, "palette_commands", None)
         if callable(palette_commands):
             yield from palette_commands()
 
     async def on_unmount(self) -> None:
-        # Screens cancel their own workers as they close; anything left is cancelled here and
-        # given a moment to tidy up (e.g. cancel a query on the server) before the client closes.
-        await _cancel_and_wait(list(self.workers))
+        # Anything still running is cancelled (a refresh's worker cancels its query on the server
+        # as it goes) and given what is left of the quit's time to tidy up before the client
+        # closes, so quitting stays bounded.
+        self.refreshes.closing = True
+        deadline = self._quit_deadline
+        grace = _WORKER_GRACE_SECONDS if deadline is None else deadline - time.monotonic()
+        started = time.monotonic()
+        await _cancel_and_wait(list(self.workers), grace)
         if self.session is not None:
-            await self.session.aclose()
+            left = max(0.2, grace - (time.monotonic() - started))
+            closing = asyncio.ensure_future(self.session.aclose())
+            # The close waits for server-side cancels still on their way; not past the bound.
+            await asyncio.wait([closing], timeout=left)

@@ -1,18 +1,19 @@
 """The Messages that cross screens, and the names of the worker groups they come from. A screen
 that wants another screen opened posts one of these and the app opens it, so screens need not
-import each other (no import circles); any screen can follow a refresh with `follow_refresh`.
+import each other (no import circles). The app posts the refresh messages as its refreshes
+(`tui.jobs`) move on: `RefreshesChanged` to every open screen (it does not bubble, or the app would
+get one per screen), the others to the insight's open editor.
 """
 
 from __future__ import annotations
 
 from textual.message import Message
-from textual.message_pump import MessagePump
 
-from tui.api import RefreshJob, RefreshState, RefreshUpdate
+from tui.api import RefreshState, RefreshUpdate
 from tui.api.models import Insight
 
-# A refresh runs in a worker group of its own per insight (design.md, data flow), so starting a
-# second one for the same insight replaces it and the app can find every running refresh.
+# A refresh runs in a worker group of its own per insight (design.md, data flow), so the app can
+# find every running refresh.
 _REFRESH_GROUP_PREFIX = "refresh-"
 
 
@@ -35,7 +36,8 @@ class OpenInsight(Message):
 
 
 class RefreshProgress(Message):
-    """A running refresh moved on. A newer one replaces an unprocessed older one."""
+    """A running refresh of `insight_id` moved on. A newer one replaces an unprocessed older one.
+    Posted to the open editor of that insight (the app's refreshes, see `tui.jobs`)."""
 
     def __init__(self, insight_id: int, update: RefreshUpdate) -> None:
         super().__init__()
@@ -73,16 +75,14 @@ class RefreshFailed(Message):
         return self.update.message or f"The refresh ended: {self.update.state.value}."
 
 
-async def follow_refresh(job: RefreshJob, target: MessagePump, insight_id: int) -> None:
-    """Run `job` to its end, posting RefreshProgress / RefreshDone / RefreshFailed to `target`.
+class RefreshesChanged(Message, bubble=False):
+    """Something about the refreshes of `insight_id` changed (queued, started, progress, ended,
+    a cancel asked for): read the app's registry (`tui.jobs`) for where it is now. Posted to
+    every open screen; a burst for one insight collapses to the newest."""
 
-    Meant to be the body of a worker (in the group `refresh_group(insight_id)`); cancelling the
-    worker cancels the query on the server.
-    """
-    async for update in job:
-        if not update.terminal:
-            target.post_message(RefreshProgress(insight_id, update))
-        elif update.state is RefreshState.DONE and update.insight is not None:
-            target.post_message(RefreshDone(insight_id, update.insight, update))
-        else:
-            target.post_message(RefreshFailed(insight_id, update))
+    def __init__(self, insight_id: int) -> None:
+        super().__init__()
+        self.insight_id = insight_id
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RefreshesChanged) and message.insight_id == self.insight_id

@@ -18,14 +18,9 @@ from tui.actions import ScreenAction, bindings, palette_commands
 from tui.api import RefreshMode
 from tui.api.errors import ApiError, NotFoundError
 from tui.api.models import Insight
+from tui.commands import key_hint
 from tui.editing import NEW_INSIGHT_QUERY, Fields
-from tui.messages import (
-    RefreshDone,
-    RefreshFailed,
-    RefreshProgress,
-    follow_refresh,
-    is_refresh_group,
-)
+from tui.messages import RefreshDone, RefreshFailed, RefreshProgress
 from tui.safe_text import safe_text
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.detail_drafts import DRAFT_DELAY
@@ -48,7 +43,6 @@ __all__ = [
     "RefreshDone",
     "RefreshFailed",
     "RefreshProgress",
-    "follow_refresh",
 ]
 
 #: How long the check for a newer server version before a save may take. The client's own
@@ -257,6 +251,7 @@ class InsightDetailScreen(DetailSaving, DetailRefresh):
             self.editable = False
         self._load()
         self._mark_viewed()
+        self._catch_up_refresh()
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -329,8 +324,6 @@ class InsightDetailScreen(DetailSaving, DetailRefresh):
             if reason is not None:
                 self._save_failed(reason)
                 return
-        if is_refresh_group(worker.group):
-            self._refresh_ended()
         # Anything else was not expected: the safety net.
         self.notify(
             f"Something went wrong ({worker.name}): {error_text(error)}",
@@ -471,9 +464,14 @@ class InsightDetailScreen(DetailSaving, DetailRefresh):
         )
 
     def _leave(self) -> None:
-        if self.refresh_job is not None:
-            # Leaving must not leave a query running (and costing) on the server.
-            self._cancel_job(self.refresh_job)
+        if self.refresh_entry is not None:
+            # The refresh is the app's: it goes on, and the list row and the jobs view follow it.
+            self.notify(
+                "The refresh keeps running; "
+                f"{key_hint(self, 'app.jobs') or 'J'} shows it, "
+                f"{key_hint(self, 'app.cancel_refreshes') or 'ctrl+x'} cancels every refresh.",
+                markup=False,
+            )
         self.dismiss(self._changed)
 
     def palette_commands(self) -> Iterable[SystemCommand]:

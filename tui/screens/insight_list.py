@@ -3,15 +3,15 @@
 The screen composes and orchestrates: paging state is one `tui.paging.Paging` in a reactive, the
 filters another, and watchers redraw from them; `InsightTable` and `FilterBar` only display. Every
 server call runs in a worker; failures come back to `on_worker_state_changed` and become words.
+Marks and refreshes are a layer of their own (`list_refresh`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
-from functools import partial
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
@@ -19,31 +19,19 @@ from textual.binding import BindingType
 from textual.content import Content
 from textual.css.query import NoMatches
 from textual.reactive import var
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from tui.actions import bindings, palette_commands
-from tui.api import InsightsAPI, ListFilters
+from tui.api import ListFilters
 from tui.api.models import Insight, Page
-from tui.commands import key_hint
-from tui.paging import (
-    PAGE_SIZE,
-    PREFETCH_ROWS,
-    UNDO_SECONDS,
-    FilterState,
-    Paging,
-    Undoable,
-    UndoWindow,
-)
+from tui.paging import PAGE_SIZE, PREFETCH_ROWS, FilterState, Paging
 from tui.safe_text import clean
-from tui.screens.confirm import ConfirmScreen
 from tui.screens.insight_detail import InsightDetailScreen
 from tui.screens.list_actions import ACTIONS
-from tui.screens.list_links import browser_available, open_in_browser
+from tui.screens.list_rows import ListRows
 from tui.screens.list_status import list_state, retry_text
-from tui.session import HasSession
 from tui.widgets.filter_bar import FilterBar
 from tui.widgets.insight_table import InsightTable
 from tui.wording import error_text
@@ -59,8 +47,6 @@ COMPACT_FOOTER_BELOW = 100
 _FIRST_PAGE = "load the insights"
 # Worker groups, one per kind of work (a reload cancels a page still loading).
 _LOAD = "list-load"
-_WRITE = "list-write"
-_BROWSER = "list-browser"
 # Actions on the insight under the cursor: greyed out (and out of the palette) with no row.
 _ROW_ACTIONS = frozenset(
     {
@@ -71,11 +57,12 @@ _ROW_ACTIONS = frozenset(
         "open_in_browser",
         "insight_activity",
         "sharing",
+        "toggle_mark",
     }
 )
 
 
-class InsightListScreen(Screen[None]):
+class InsightListScreen(ListRows):
     """All insights of the project, newest change first, with search and filters."""
 
     HELP_TITLE = "Insight list"
@@ -92,8 +79,6 @@ class InsightListScreen(Screen[None]):
 
     #: What the user narrowed the list to.
     filters: var[FilterState] = var(FilterState)
-    #: Where paging stands: what is asked, the count, failures and retries, G's run.
-    paging: var[Paging] = var(Paging)
 
     def __init__(self) -> None:
         super().__init__()
@@ -103,7 +88,6 @@ class InsightListScreen(Screen[None]):
         self._ticker: Timer | None = None
         # The automatic retry; it follows `paging.retry_at` (see `_follow_retry`).
         self._retry_timer: Timer | None = None
-        self._deleted: UndoWindow[Insight] = UndoWindow(UNDO_SECONDS)
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -119,19 +103,12 @@ class InsightListScreen(Screen[None]):
         # Rows come and go (pages, deletes, the editor's changes): the count line follows.
         self.watch(self.table, "row_total", self._show_state, init=False)
         self.table.focus()
+        self._catch_up_refreshes()
         self.reload()
 
     def on_resize(self, event: events.Resize) -> None:
         # At 80 columns the usual spacing would cut off reload, quit and help.
         self.query_one(Footer).compact = event.size.width < COMPACT_FOOTER_BELOW
-
-    @property
-    def api(self) -> InsightsAPI:
-        return cast(HasSession, self.app).session.api
-
-    @property
-    def table(self) -> InsightTable:
-        return self.query_one(InsightTable)
 
     @property
     def filter_bar(self) -> FilterBar:
@@ -151,9 +128,6 @@ class InsightListScreen(Screen[None]):
     def is_busy(self) -> bool:
         """Anything on its way: a typed search waiting to be sent, or any page loading."""
         return self._search_timer is not None or self.paging.busy
-
-    def _key(self, binding_id: str) -> str:
-        return key_hint(self, binding_id) or "?"
 
     # --- what the screen says about loading ---------------------------------------------------
 
@@ -193,11 +167,12 @@ class InsightListScreen(Screen[None]):
             slow_after=self.SLOW_SECONDS,
             key=self._key,
         )
+        status = " · ".join(part for part in (state.status, self.refresh_words()) if part)
         bar.show(
             self.filters,
             count=paging.count,
             loaded=rows,
-            status=state.status,
+            status=status or None,
             trouble=state.trouble,
             clear_key=self._key("list.clear"),
         )
@@ -321,24 +296,6 @@ class InsightListScreen(Screen[None]):
 
     # --- workers and their failures -----------------------------------------------------------
 
-    def _run(
-        self,
-        work: Callable[[], Coroutine[Any, Any, None]],
-        *,
-        group: str,
-        name: str,
-        description: str,
-    ) -> Worker[None]:
-        # For writes, whose descriptions name the insight. `work` is called when the worker
-        # starts: one cancelled before that leaves no coroutine behind that was never awaited.
-        return self.run_worker(
-            work,
-            name=name,
-            group=group,
-            description=description,
-            exit_on_error=False,
-        )
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a failed worker becomes words: inline and on the filter line for a
         page, a notification for anything else."""
@@ -403,7 +360,10 @@ class InsightListScreen(Screen[None]):
         self.reload()
 
     def action_clear_filters(self) -> None:
+        """Clear the search and filters; with none set, the marks."""
         had_filters = self.filters.active
+        if not had_filters and self.clear_marks():
+            return
         self.filters = FilterState()
         self.filter_bar.set_search("")
         self.set_focus(self.table)
@@ -419,6 +379,8 @@ class InsightListScreen(Screen[None]):
         """Row actions are greyed out while there is no row."""
         if action in _ROW_ACTIONS:
             return True if self.table.current is not None else None
+        if action == "refresh_rows":
+            return True if self.table.current is not None or self.marked else None
         return True
 
     def action_open(self) -> None:
@@ -493,138 +455,6 @@ class InsightListScreen(Screen[None]):
             return
         self.table.insert_insight(0, insight)
         self.paging = self.paging.count_changed(+1)
-
-    def action_toggle_favourite(self) -> None:
-        before = self.table.current
-        if before is None:
-            return
-        favorited = not before.favorited
-        self.table.replace_insight(before.model_copy(update={"favorited": favorited}))
-        verb = "mark" if favorited else "unmark"
-        self._run(
-            partial(self._save_favourite, before, favorited),
-            group=_WRITE,
-            name="favourite",
-            description=f"{verb} “{clean(before.display_name)}” as a favourite",
-        )
-
-    async def _save_favourite(self, before: Insight, favorited: bool) -> None:
-        try:
-            saved = await self.api.update_insight(before.id, favorited=favorited)
-        except BaseException:
-            # Optimistic change: put the row back as the server still has it.
-            self.table.replace_insight(before)
-            raise
-        self.table.replace_insight(saved)
-
-    def action_delete(self) -> None:
-        insight = self.table.current
-        if insight is None:
-            return
-        name = clean(insight.display_name)
-        self.app.push_screen(
-            ConfirmScreen(
-                "Delete insight?",
-                f"“{name}” will be deleted. Press {self._key('list.undo')} within "
-                f"{int(UNDO_SECONDS)} seconds to bring it back.",
-                confirm_label="Delete",
-                danger=True,
-            ),
-            callback=lambda confirmed: self._delete_confirmed(insight, confirmed),
-        )
-
-    def _delete_confirmed(self, insight: Insight, confirmed: bool | None) -> None:
-        if not confirmed:
-            return
-        self._run(
-            partial(self._delete, insight),
-            group=_WRITE,
-            name="delete",
-            description=f"delete “{clean(insight.display_name)}”",
-        )
-
-    async def _delete(self, insight: Insight) -> None:
-        await self.api.soft_delete_insight(insight.id)
-        index = self.table.remove_insight(insight.id)
-        self.paging = self.paging.count_changed(-1)
-        self._deleted.add(insight, index if index is not None else 0)
-        self.notify(
-            f"Deleted “{clean(insight.display_name)}”. Press {self._key('list.undo')} within "
-            f"{int(UNDO_SECONDS)} s to undo.",
-            markup=False,
-        )
-
-    def action_undo_delete(self) -> None:
-        entry = self._deleted.take()
-        if entry is None:
-            self.notify(
-                f"Nothing to undo: a delete can be undone for {int(UNDO_SECONDS)} s.",
-                severity="warning",
-            )
-            return
-        self._run(
-            partial(self._restore, entry),
-            group=_WRITE,
-            name="restore",
-            description=f"restore “{clean(entry.item.display_name)}”",
-        )
-
-    async def _restore(self, entry: Undoable[Insight]) -> None:
-        try:
-            restored = await self.api.restore_insight(entry.item.id)
-        except BaseException:
-            # Keep the chance to try again while the window lasts.
-            self._deleted.put_back(entry)
-            raise
-        self.table.insert_insight(entry.index, restored)
-        self.paging = self.paging.count_changed(+1)
-        self.notify(f"Restored “{clean(restored.display_name)}”.", markup=False)
-
-    # --- links --------------------------------------------------------------------------------
-
-    def _current_link(self) -> str | None:
-        """The web link of the insight under the cursor (said when it has none)."""
-        insight = self.table.current
-        if insight is None:
-            return None
-        if not insight.short_id:
-            self.notify("This insight has no short id, so it has no web link.", severity="warning")
-            return None
-        return self.api.insight_url(insight.short_id)
-
-    def action_copy_link(self) -> None:
-        url = self._current_link()
-        if url is not None:
-            self.app.copy_to_clipboard(url)
-            self.notify(f"Copied the link: {url}", markup=False)
-
-    def action_open_in_browser(self) -> None:
-        url = self._current_link()
-        if url is None:
-            return
-        if browser_available():
-            self._run(
-                partial(self._open_browser, url),
-                group=_BROWSER,
-                name="browser",
-                description="open the browser",
-            )
-        else:
-            self._show_link(url)
-
-    async def _open_browser(self, url: str) -> None:
-        if await open_in_browser(url):
-            self.notify(f"Opened in your browser: {url}", markup=False)
-        else:
-            self._show_link(url)
-
-    def _show_link(self, url: str) -> None:
-        self.notify(
-            f"No browser can be opened from here. The link (y copies it):\n{url}",
-            title="Link",
-            markup=False,
-            timeout=15,
-        )
 
     # --- command palette ----------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """What the insight list says about the server, in words: the status beside the count on the
-filter line, and the message shown in place of the rows while there are none (loading, still
-trying, the error and when it is tried again, no results). The list screen draws them.
+filter line (and the marks and refreshes there), and the message shown in place of the rows while
+there are none (loading, still trying, the error and when it is tried again, no results). The list
+screen draws them.
 """
 
 from __future__ import annotations
@@ -107,3 +108,16 @@ def list_state(
         ),
         ticking=paging.loading or paging.retry_at is not None,
     )
+
+
+def refresh_status(*, marked: int, running: int, queued: int) -> str | None:
+    """What the filter line says about marks and the app's refreshes: "3 marked · 2 refreshing ·
+    1 queued"; None when there is nothing to say."""
+    parts = []
+    if marked:
+        parts.append(f"{marked} marked")
+    if running:
+        parts.append(f"{running} refreshing")
+    if queued:
+        parts.append(f"{queued} queued")
+    return " · ".join(parts) or None

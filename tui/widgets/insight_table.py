@@ -2,14 +2,16 @@
 
 Rows are not widgets, so a few thousand loaded insights stay cheap. Server text goes through
 `safe_text`, so names with markup or escape codes show literally. Column widths follow the
-terminal: the name keeps room to be read, and tags and creator shrink (then go) first.
+terminal: the name keeps room to be read, and tags and creator shrink (then go) first. Marks and
+each row's refresh state (the "Cached" column) change one row's cells, never the whole table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual import events
@@ -30,10 +32,11 @@ _LABELS = {
     "kind": "Kind",
     "tags": "Tags",
     "modified": "Modified",
+    "cache": "Cached",
     "created_by": "Created by",
 }
 _ORDER = tuple(_LABELS)
-_FIXED_WIDTHS = {"favourite": 1, "kind": 10, "modified": 10}
+_FIXED_WIDTHS = {"favourite": 1, "kind": 10, "modified": 10, "cache": 10}
 # Tags and creator: the width they like, the least they get before they are left out, and the
 # order they give way in (creator first).
 _IDEAL_WIDTHS = {"tags": 18, "created_by": 16}
@@ -68,15 +71,38 @@ def column_layout(table_width: int, cell_padding: int = 1) -> list[Column]:
     return [(key, _LABELS[key], widths[key]) for key in _ORDER if key in widths]
 
 
+RefreshShown = Literal["queued", "running", "cancelling", "done", "failed", "cancelled", "expired"]
+_REFRESH_STYLES = {
+    "queued": "dim",
+    "running": "bold cyan",
+    "cancelling": "dim italic",
+    "done": "green",
+    "failed": "bold red",
+    "cancelled": "dim",
+    "expired": "yellow",
+}
+_MARK = "● "
+
+
+@dataclass(frozen=True)
+class RowRefresh:
+    """What the "Cached" column says of a refresh of the row: its state and, while it runs, how
+    far it is (0..100, when the server said)."""
+
+    state: RefreshShown
+    percent: int | None = None
+
+
 # Bindings declared in full (inherit_bindings=False): DataTable's and ScrollView's column keys
 # (left/right, ctrl+pgup) mean nothing with a row cursor, and would crowd the help screen.
 class InsightTable(DataTable[Text], inherit_bindings=False):
-    """Insights as rows: favourite marker, name, kind, tags, last modified, created by.
+    """Insights as rows: favourite marker, name, kind, tags, last modified, how old the cached
+    result is (or where its refresh is), created by.
 
     It only displays: the list screen decides what to fetch and hands rows over. What the screen
-    relies on (and another table would have to offer): the row methods below, `current`,
-    `row_count`, `row_total`, `cursor_row`, `move_cursor`, and the `RowHighlighted`,
-    `RowSelected` and `LastRowRequested` messages.
+    relies on (and another table would have to offer): the row methods below (`set_marked`,
+    `show_refresh` and `insight` included), `current`, `row_count`, `row_total`, `cursor_row`,
+    `move_cursor`, and the `RowHighlighted`, `RowSelected` and `LastRowRequested` messages.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -120,6 +146,9 @@ class InsightTable(DataTable[Text], inherit_bindings=False):
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self._insights: list[Insight] = []
         self._layout: list[Column] = []
+        self._width_of: dict[str, int] = {}
+        self._marked: frozenset[int] = frozenset()
+        self._refreshes: dict[int, RowRefresh] = {}
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -137,10 +166,18 @@ class InsightTable(DataTable[Text], inherit_bindings=False):
         return self._insights[row]
 
     def index_of(self, insight_id: int) -> int | None:
-        for index, insight in enumerate(self._insights):
-            if insight.id == insight_id:
-                return index
-        return None
+        """The row of `insight_id` (None: not loaded); the table's own index, so O(1)."""
+        row_key = str(insight_id)
+        return self.get_row_index(row_key) if row_key in self.rows else None
+
+    def insight(self, insight_id: int) -> Insight | None:
+        """The loaded row of `insight_id`, if it is loaded."""
+        index = self.index_of(insight_id)
+        return self._insights[index] if index is not None else None
+
+    @property
+    def marked(self) -> frozenset[int]:
+        return self._marked
 
     # --- changing -----------------------------------------------------------------------------
 
@@ -169,6 +206,26 @@ class InsightTable(DataTable[Text], inherit_bindings=False):
         for column_key, cell in zip(columns, self._cells(insight), strict=True):
             self.update_cell(str(insight.id), column_key, cell)
         return True
+
+    def set_marked(self, marked: frozenset[int]) -> None:
+        """Show the rows of `marked` as marked (only the rows whose mark changed are redrawn)."""
+        changed = self._marked ^ marked
+        self._marked = marked
+        for insight_id in changed:
+            self._redraw_cell(insight_id, "name")
+
+    def show_refresh(self, insight_id: int, refresh: RowRefresh | None) -> None:
+        """Show where a refresh of `insight_id` is in its "Cached" cell (None: the cache age)."""
+        if refresh is None:
+            self._refreshes.pop(insight_id, None)
+        else:
+            self._refreshes[insight_id] = refresh
+        self._redraw_cell(insight_id, "cache")
+
+    def _redraw_cell(self, insight_id: int, column: str) -> None:
+        insight = self.insight(insight_id)
+        if insight is not None and column in self._width_of:
+            self.update_cell(str(insight_id), column, self._cell(insight, column, _now()))
 
     def remove_insight(self, insight_id: int) -> int | None:
         """Drop the row of `insight_id`; returns where it was."""
@@ -208,6 +265,7 @@ class InsightTable(DataTable[Text], inherit_bindings=False):
 
     def _rebuild(self, *, cursor_row: int) -> None:
         self._layout = column_layout(self.size.width, self.cell_padding)
+        self._width_of = {key: width for key, _label, width in self._layout}
         self.clear(columns=True)
         for key, label, width in self._layout:
             self.add_column(Text(label), width=width, key=key)
@@ -218,36 +276,67 @@ class InsightTable(DataTable[Text], inherit_bindings=False):
         self.row_total = len(self._insights)
 
     def refresh_times(self) -> None:
-        """Work out "3 min ago" again, so the Modified column ages while the list is open;
-        only the cells whose words changed are touched."""
-        if not any(key == "modified" for key, _label, _width in self._layout):
+        """Work out "3 min ago" again, so the Modified and Cached columns age while the list is
+        open; only the cells whose words changed are touched."""
+        columns = [key for key in ("modified", "cache") if key in self._width_of]
+        if not columns:
             return
         now = _now()
         for insight in self._insights:
-            label = _modified(insight, now)
             row_key = str(insight.id)
-            if self.get_cell(row_key, "modified").plain != label:
-                self.update_cell(row_key, "modified", Text(label))
+            for column in columns:
+                cell = self._cell(insight, column, now)
+                if self.get_cell(row_key, column).plain != cell.plain:
+                    self.update_cell(row_key, column, cell)
 
     def _cells(self, insight: Insight) -> list[Text]:
-        widths = {key: width for key, _label, width in self._layout}
-        cells: dict[str, Text] = {
-            "favourite": Text("★", style="bold yellow") if insight.favorited else Text(""),
-            "kind": Text(insight.kind_label),
-            "modified": Text(_modified(insight, _now())),
-        }
-        if insight.name and insight.name.strip():
-            cells["name"] = safe_text(insight.name)
+        now = _now()
+        return [self._cell(insight, key, now) for key, _label, _width in self._layout]
+
+    def _cell(self, insight: Insight, key: str, now: datetime) -> Text:
+        """The cell of column `key` for `insight`."""
+        if key == "favourite":
+            return Text("★", style="bold yellow") if insight.favorited else Text("")
+        if key == "kind":
+            return Text(insight.kind_label)
+        if key == "modified":
+            return Text(_modified(insight, now))
+        if key == "cache":
+            return self._cache_cell(insight, now)
+        if key == "name":
+            if insight.name and insight.name.strip():
+                cell = safe_text(insight.name)
+            else:
+                # No name of its own: PostHog's derived name, dimmed so the difference shows.
+                cell = safe_text(insight.derived_name or "Untitled", style="dim italic")
+            if insight.id in self._marked:
+                cell = Text.assemble((_MARK, "bold magenta"), cell, style="bold")
+        elif key == "tags":
+            cell = safe_text(", ".join(clean(tag) for tag in insight.tags), style="italic")
         else:
-            # No name of its own: PostHog's derived name, dimmed so the difference shows.
-            cells["name"] = safe_text(insight.derived_name or "Untitled", style="dim italic")
-        cells["tags"] = safe_text(", ".join(clean(tag) for tag in insight.tags), style="italic")
-        author = insight.created_by.display_name if insight.created_by else ""
-        cells["created_by"] = safe_text(author)
-        for key in ("name", "tags", "created_by"):
-            if key in widths:
-                cells[key].truncate(max(1, widths[key]), overflow="ellipsis")
-        return [cells[key] for key, _label, _width in self._layout]
+            author = insight.created_by.display_name if insight.created_by else ""
+            cell = safe_text(author)
+        cell.truncate(max(1, self._width_of.get(key, 1)), overflow="ellipsis")
+        return cell
+
+    def _cache_cell(self, insight: Insight, now: datetime) -> Text:
+        """How old the cached result is, or where a refresh of it is: "queued", "⟳ 42%",
+        "✓ just now", "✗ failed"."""
+        refresh = self._refreshes.get(insight.id)
+        age = relative_time(insight.last_refresh, now)
+        if refresh is None:
+            return Text(age, style="dim" if insight.last_refresh is None else "")
+        style = _REFRESH_STYLES[refresh.state]
+        if refresh.state == "running":
+            words = "⟳ running" if refresh.percent is None else f"⟳ {refresh.percent}%"
+        elif refresh.state == "done":
+            # The tick goes when the age no longer leaves room for it (the colour stays).
+            words = f"✓ {age}" if len(age) + 2 <= _FIXED_WIDTHS["cache"] else age
+        elif refresh.state == "failed":
+            words = "✗ failed"
+        else:
+            words = refresh.state
+        return Text(words, style=style)
 
 
 def _modified(insight: Insight, now: datetime) -> str:

@@ -1,5 +1,6 @@
-"""A one-line meter for a running calculation: a progress bar of rows read against the server's
-estimate, the elapsed time, and how to cancel. Hidden unless the class `-active` is set.
+"""A one-line meter for a refresh: queued behind others, or calculating with a progress bar of rows
+read against the server's estimate and the elapsed time; and how to cancel. Hidden unless the
+class `-active` is set.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ def progress_words(rows_read: int | None, rows_total: int | None, elapsed: float
 
 
 class RefreshMeter(Horizontal):
-    """Shows progress while a refresh runs; `start()`, `update()`, `stop()`."""
+    """Shows where a refresh is: `queued()`, `start()`, `update()`, `stop()`."""
+
+    #: What `start()` says by default.
+    CALCULATING = "Calculating"
+    QUEUED = "Queued"
 
     DEFAULT_CSS = """
     RefreshMeter {
@@ -48,16 +53,35 @@ class RefreshMeter(Horizontal):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._what = "Calculating"
+        self._what = self.CALCULATING
 
     def compose(self) -> ComposeResult:
         yield ProgressBar(total=None, show_eta=False, id="refresh-bar")
         yield Static(id="refresh-words", markup=False)
 
-    def start(self, what: str = "Calculating") -> None:
+    @property
+    def what(self) -> str:
+        """What it says is happening ("Calculating", "Queued", "Cancelling")."""
+        return self._what
+
+    @property
+    def active(self) -> bool:
+        return self.has_class("-active")
+
+    def start(self, what: str = CALCULATING) -> None:
         self._what = what
         self.query_one(ProgressBar).update(total=None, progress=0)
         self.query_one(Static).update(f"{what}… waiting for the server — esc cancels")
+        self.add_class("-active")
+
+    def queued(self, ahead: int) -> None:
+        """Waiting for a free slot among the app's refreshes, behind `ahead` others."""
+        self._what = self.QUEUED
+        self.query_one(ProgressBar).update(total=None, progress=0)
+        behind = f"{ahead} ahead of it" if ahead else "next to start"
+        self.query_one(Static).update(
+            f"Queued… other refreshes are calculating ({behind}) — esc cancels"
+        )
         self.add_class("-active")
 
     def update(self, rows_read: int | None, rows_total: int | None, elapsed: float | None) -> None:
