@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.reactive import var
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from tui.actions import bindings, palette_commands
@@ -379,6 +379,9 @@ class InsightListScreen(ListRows):
         """Row actions are greyed out while there is no row."""
         if action in _ROW_ACTIONS:
             return True if self.table.current is not None else None
+        if action == "search":
+            # A priority key: inside the search box "/" is a character like any other.
+            return not isinstance(self.focused, Input)
         if action == "refresh_rows":
             return True if self.table.current is not None or self.marked else None
         return True

@@ -18,6 +18,8 @@ ACTIONS: tuple[ScreenAction, ...] = (
         "Search",
         "Search as you type",
         palette="list: search",
+        # Before the table sees the keys behind it: a burst ("/weekly" pasted) all goes to search.
+        priority=True,
     ),
     ScreenAction(
         "list.favourite",
