@@ -253,7 +253,7 @@ class InsightsAPI(ListingEndpoints, CollaborationEndpoints):
             if mode.blocking:
                 timeout = self.blocking_timeout
                 # A gateway's 504 leaves the calculation running: asking again would start a
-                # second one. RefreshJob follows it by client query id instead.
+                # second one. RefreshJob follows it up with an async refresh and polls that id.
                 retry_statuses = RETRY_STATUSES - {504}
         if from_dashboard is not None:
             params["from_dashboard"] = str(from_dashboard)
