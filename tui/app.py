@@ -3,8 +3,10 @@ the app's refreshes (`tui.jobs.RefreshRegistry`: each runs in a worker of its ow
 go out as Messages to every open screen).
 
 With a session it opens the insight list; without one, the first-run screen, which hands back a
-session when the user's answers work. Quitting asks first while refreshes run, cancels each on the
-server (bounded to about two seconds in all), and closes the session's HTTP client.
+session when the user's answers work. A read-only session is said in the sub-title on every
+screen (which actions it turns down is `tui.actions.guard_writes`'s business). Quitting asks first
+while refreshes run, cancels each on the server (bounded to about two seconds in all), and closes
+the session's HTTP client.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from tui.wording import error_text
 
 APP_TITLE = "hogtui"
 DEMO_MARKER = "DEMO — sandbox"
+READ_ONLY_MARKER = "read-only"
 #: How long quitting waits, in all, for the server to hear the cancels of running refreshes.
 QUIT_GRACE_SECONDS = 2.0
 # How long closing waits for workers' clean-up when nothing was being cancelled.
@@ -133,11 +136,14 @@ class HogApp(App[None]):
         *,
         first_run_config: FirstRunConfig | None = None,
         max_refreshes: int | None = None,
+        read_only: bool = False,
     ) -> None:
         """`max_refreshes`: how many refreshes calculate at once (else `HOGTUI_MAX_REFRESHES`,
-        else 4); the rest wait in a queue."""
+        else 4); the rest wait in a queue. `read_only` makes the session read-only, and the one
+        the first-run screen makes (a session is also read-only when its profile is)."""
         super().__init__()
-        self.session = session
+        self._read_only = read_only
+        self.session = self._adopt(session)
         #: The keymap in effect (binding id -> keys), for key hints in words (tui.commands).
         self.keymap: dict[str, str] = {}
         #: Every refresh of this run; screens reach it as `cast(HasRefreshes, self.app)`.
@@ -168,8 +174,14 @@ class HogApp(App[None]):
             if keymap:
                 self.set_keymap(keymap)
 
+    def _adopt(self, session: Session | None) -> Session | None:
+        if session is not None and self._read_only:
+            session.read_only = True
+        return session
+
     def _describe_session(self) -> None:
-        """Title and sub-title say where the app is talking to, and loudly when it is the demo."""
+        """Title and sub-title say where the app is talking to, loudly when it is the demo, and
+        first thing when nothing may be changed."""
         session = self.session
         if session is None:
             self.title, self.sub_title = APP_TITLE, "first run"
@@ -178,11 +190,13 @@ class HogApp(App[None]):
         self.title = f"{APP_TITLE} · {DEMO_MARKER}" if session.demo else APP_TITLE
         where = f"project {profile.project_id} · {profile.host}"
         # The demo profile's name says nothing the marker does not already say.
-        self.sub_title = where if session.demo else f"{profile.name} · {where}"
+        where = where if session.demo else f"{profile.name} · {where}"
+        # First, so a narrow terminal cuts the host rather than this.
+        self.sub_title = f"{READ_ONLY_MARKER} · {where}" if session.read_only else where
         self.set_class(session.demo, "-demo")
 
     def on_first_run_screen_completed(self, message: FirstRunScreen.Completed) -> None:
-        self.session = message.session
+        self.session = self._adopt(message.session)
         self._describe_session()
         self.switch_screen(InsightListScreen())
 

@@ -8,6 +8,8 @@ Who reads what:
 | the active profile       | `active = "<name>"` in config.toml  | load_config, resolve_profile |
 | key bindings             | `[keymap]` in config.toml           | Config.keymap → the app      |
 | a private CA's bundle    | `ca_bundle` in a profile            | resolve_profile → the client |
+| read-only                | `read_only = true` in a profile     | resolve_profile → Session    |
+| refreshes at once        | `[refresh] max_concurrent`          | Config.max_refreshes → app   |
 | plain-text API keys      | credentials.toml (0600, opt-in)     | tui.credentials              |
 | drafts                   | data_dir()/drafts/<host>-<project>/ | tui.drafts.DraftStore        |
 | HOGTUI_CONFIG_DIR        | replaces the user config dir        | config_dir                   |
@@ -15,10 +17,14 @@ Who reads what:
 | POSTHOG_HOST             | overrides the profile's host        | resolve_profile              |
 | POSTHOG_PROJECT_ID       | overrides the profile's project id  | resolve_profile              |
 | POSTHOG_PERSONAL_API_KEY | the API key, before the keyring     | tui.credentials              |
+| HOGTUI_READ_ONLY         | 1: read-only, whatever the profile  | resolve_profile, read_only_… |
+| HOGTUI_MAX_REFRESHES     | overrides `[refresh] max_concurrent`| tui.jobs, tui.cli.app        |
 
 Precedence for host and project id: command-line flag > environment variable > profile; for the CA
-bundle: `--ca-bundle` > the profile's, which only applies to the profile's own host. Every
-directory hogtui creates for these files is 0700 and every file 0600.
+bundle: `--ca-bundle` > the profile's, which only applies to the profile's own host. Read-only is
+on when any of `--read-only`, `HOGTUI_READ_ONLY=1` or the profile's `read_only = true` says so;
+none of them turns another off (a production profile stays safe). Every directory hogtui creates
+for these files is 0700 and every file 0600.
 `config.toml` looks like::
 
     active = "work"
@@ -31,6 +37,14 @@ directory hogtui creates for these files is 0700 and every file 0600.
     host = "https://posthog.internal.example"
     project_id = 1
     ca_bundle = "/etc/ssl/certs/internal-ca.pem"
+
+    [profiles.production]
+    host = "https://us.posthog.com"
+    project_id = 2
+    read_only = true
+
+    [refresh]
+    max_concurrent = 4
 
     [keymap]
     "list.refresh" = "r,f5"
@@ -59,6 +73,7 @@ CONFIG_DIR_ENV = "HOGTUI_CONFIG_DIR"
 DATA_DIR_ENV = "HOGTUI_DATA_DIR"
 HOST_ENV = "POSTHOG_HOST"
 PROJECT_ENV = "POSTHOG_PROJECT_ID"
+READ_ONLY_ENV = "HOGTUI_READ_ONLY"
 
 US_CLOUD = "https://us.posthog.com"
 EU_CLOUD = "https://eu.posthog.com"
@@ -74,6 +89,8 @@ ProjectId = int | Literal["@current"]
 
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_YES = frozenset({"1", "true", "yes", "on"})
+_NO = frozenset({"", "0", "false", "no", "off"})
 
 
 class ConfigError(Exception):
@@ -84,13 +101,15 @@ class ConfigError(Exception):
 class Profile:
     """One PostHog project to talk to. `insecure` records consent to plain http on a remote host;
     `ca_bundle` is the PEM file of a private certificate authority the host's certificate is
-    checked against (instead of the usual public ones)."""
+    checked against (instead of the usual public ones); `read_only`: the app offers nothing that
+    changes PostHog (for triage on a production project)."""
 
     name: str
     host: str
     project_id: ProjectId
     insecure: bool = False
     ca_bundle: str | None = None
+    read_only: bool = False
 
 
 @dataclass
@@ -101,6 +120,8 @@ class Config:
     profiles: dict[str, Profile] = field(default_factory=dict)
     active: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
+    #: `[refresh] max_concurrent`: how many refreshes calculate at once (None: not set).
+    max_refreshes: int | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
     def default_profile_name(self) -> str | None:
@@ -349,7 +370,23 @@ def load_config(path: Path | None = None) -> Config:
             f'{path}: [keymap] must map binding ids to keys, like "list.refresh" = "r,f5"'
         )
     config.keymap = dict(keymap)
+    config.max_refreshes = _max_refreshes(path, raw.get("refresh", {}))
     return config
+
+
+def _max_refreshes(path: Path, table: Any) -> int | None:
+    """`[refresh] max_concurrent`, a whole number of at least 1 (None when not set)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: 'refresh' must be a table, like [refresh]")
+    value = table.get("max_concurrent")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(
+            f"{path}: [refresh] max_concurrent must be a whole number of at least 1 (how many "
+            f"refreshes calculate at once), not {value!r}"
+        )
+    return value
 
 
 def _profile_from_table(path: Path, name: str, table: Any) -> Profile:
@@ -370,12 +407,16 @@ def _profile_from_table(path: Path, name: str, table: Any) -> Profile:
         ca_bundle = table.get("ca_bundle")
         if ca_bundle is not None and not (isinstance(ca_bundle, str) and ca_bundle.strip()):
             raise ConfigError("'ca_bundle' must be the path of a PEM file, in quotes")
+        read_only = table.get("read_only", False)
+        if not isinstance(read_only, bool):
+            raise ConfigError("'read_only' must be true or false")
         return Profile(
             name=name,
             host=normalise_host(host),
             project_id=parse_project_id(project_id),
             insecure=insecure,
             ca_bundle=ca_bundle,
+            read_only=read_only,
         )
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
@@ -400,6 +441,10 @@ def save_config(config: Config) -> None:
             table["ca_bundle"] = profile.ca_bundle
         else:
             table.pop("ca_bundle", None)
+        if profile.read_only:
+            table["read_only"] = True
+        else:
+            table.pop("read_only", None)
         profiles[name] = table
     raw["profiles"] = profiles
     if config.keymap or "keymap" in raw:
@@ -420,6 +465,7 @@ def save_profile(profile: Profile, *, make_active: bool = True) -> Path:
         project_id=parse_project_id(profile.project_id),
         insecure=profile.insecure,
         ca_bundle=profile.ca_bundle,
+        read_only=profile.read_only,
     )
     if make_active or config.default_profile_name() is None:
         config.active = profile.name
@@ -449,6 +495,20 @@ def get_profile(name: str | None = None) -> Profile | None:
 # --- precedence -------------------------------------------------------------------------------
 
 
+def read_only_from_env(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether `HOGTUI_READ_ONLY` asks for a read-only session (1/true/yes/on; 0/false/no/off
+    or unset: no). Anything else is a `ConfigError`: a safety switch must not be misread."""
+    raw = (os.environ if environ is None else environ).get(READ_ONLY_ENV, "")
+    text = raw.strip().lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise ConfigError(
+        f"{READ_ONLY_ENV} must be 1 or 0 (or true/false, yes/no, on/off), not {raw!r}"
+    )
+
+
 def resolve_profile(
     *,
     profile_name: str | None = None,
@@ -456,10 +516,12 @@ def resolve_profile(
     project_id: str | int | None = None,
     insecure: bool = False,
     ca_bundle: str | None = None,
+    read_only: bool = False,
     environ: Mapping[str, str] | None = None,
     config: Config | None = None,
 ) -> ResolvedProfile | None:
-    """Combine flags, environment variables and the saved profile (in that order of precedence).
+    """Combine flags, environment variables and the saved profile (in that order of precedence;
+    read-only is on when any of the three says so).
 
     Returns None when nothing at all is configured (first run). Raises `ConfigError` when what is
     given is not enough or not valid, saying what is missing and how to give it.
@@ -522,11 +584,22 @@ def resolve_profile(
         bundle, origins["ca_bundle"] = saved.ca_bundle, f"profile {name!r}"
     if bundle is not None:
         bundle = check_ca_bundle(bundle, origin=origins["ca_bundle"])
+    # Unlike the CA bundle, a profile's read-only holds whatever host it is pointed at: it marks
+    # a project not to be changed by mistake, and a flag must not undo that silently.
+    for on, origin in (
+        (read_only, "flag --read-only"),
+        (read_only_from_env(env), f"environment variable {READ_ONLY_ENV}"),
+        (saved is not None and saved.read_only, f"profile {name!r}"),
+    ):
+        if on:
+            origins["read_only"] = origin
+            break
     profile = Profile(
         name=name or DEFAULT_PROFILE_NAME,
         host=url,
         project_id=project,
         insecure=allow_http and needs_insecure(url),
         ca_bundle=bundle,
+        read_only="read_only" in origins,
     )
     return ResolvedProfile(profile=profile, origins=origins, saved=saved is not None)

@@ -51,10 +51,13 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 @dataclass
 class Session:
+    """`read_only`: offer nothing that changes PostHog (`tui.actions.guard_writes` reads it)."""
+
     profile: Profile
     api: InsightsAPI
     drafts: DraftStore
     demo: bool = False
+    read_only: bool = False
 
     async def aclose(self) -> None:
         """Close the HTTP client; call it from the event loop that used it."""
@@ -105,10 +108,15 @@ def build_session(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Session:
-    """A Session for `profile`; nothing is sent to the server until a screen asks."""
+    """A Session for `profile` (read-only when the profile is); nothing is sent to the server
+    until a screen asks."""
     api = open_api(profile, api_key, transport=transport)
     return Session(
-        profile=profile, api=api, drafts=DraftStore(drafts_dir(profile, demo=demo)), demo=demo
+        profile=profile,
+        api=api,
+        drafts=DraftStore(drafts_dir(profile, demo=demo)),
+        demo=demo,
+        read_only=profile.read_only,
     )
 
 

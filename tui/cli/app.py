@@ -1,25 +1,34 @@
 """`hogtui` with no command: open the app on the resolved profile, on the first-run screen when
-nothing is configured, or on the in-process demo sandbox under `--demo`. Textual is imported only
-here, and only once the app is really opening."""
+nothing is configured, or on the in-process demo sandbox under `--demo`; read-only under any of
+`--read-only`, `HOGTUI_READ_ONLY=1` or the profile's `read_only`. Textual is imported only here,
+and only once the app is really opening."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from tui.cli.target import demo_sandbox, resolve
+from tui.config import load_config, read_only_from_env
 
 if TYPE_CHECKING:
     from tui.session import Session
 
 
 def cmd_open(args: argparse.Namespace) -> int:
+    # The flag and the environment, for the demo and the first-run screen too (a profile may add
+    # its own read_only, through `resolve`).
+    read_only = bool(args.read_only) or read_only_from_env()
     if args.demo:
         from tui.session import build_session
 
         with demo_sandbox(args) as (profile, key):
-            return _run_app(build_session(profile, key, demo=True))
-    return _run_app(prepare_session(args))
+            profile = dataclasses.replace(profile, read_only=read_only)
+            return _run_app(build_session(profile, key, demo=True), read_only=read_only)
+    return _run_app(prepare_session(args), read_only=read_only)
 
 
 def prepare_session(args: argparse.Namespace) -> Session | None:
@@ -39,9 +48,21 @@ def prepare_session(args: argparse.Namespace) -> Session | None:
     return build_session(resolved.profile, key.key)
 
 
-def _run_app(session: Session | None) -> int:
+def max_refreshes(environ: Mapping[str, str] | None = None) -> int | None:
+    """How many refreshes calculate at once, from `[refresh] max_concurrent`; None leaves it to
+    the app (`HOGTUI_MAX_REFRESHES`, else 4). The environment variable, when set, wins over the
+    file, as environment variables do over profiles."""
+    from tui.jobs import MAX_CONCURRENT_ENV
+
+    env = os.environ if environ is None else environ
+    if env.get(MAX_CONCURRENT_ENV, "").strip():
+        return None
+    return load_config().max_refreshes
+
+
+def _run_app(session: Session | None, *, read_only: bool) -> int:
     from tui.app import HogApp
 
-    app = HogApp(session=session)
+    app = HogApp(session=session, read_only=read_only, max_refreshes=max_refreshes())
     app.run()
     return app.return_code or 0

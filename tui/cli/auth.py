@@ -110,12 +110,15 @@ def cmd_auth_login(args: argparse.Namespace) -> int:
     elif existing is not None and existing.ca_bundle and existing.host == host:
         ca_bundle = existing.ca_bundle  # the same host still needs its private CA
 
+    # Read-only stays once set: logging in again must not quietly make production writable.
+    read_only = getattr(args, "read_only", False) or (existing is not None and existing.read_only)
     profile = Profile(
         name=name,
         host=host,
         project_id=project_id,
         insecure=needs_insecure(host),
         ca_bundle=ca_bundle,
+        read_only=read_only,
     )
     if interactive:
         say(f"Checking with {host} …")
@@ -135,6 +138,11 @@ def cmd_auth_login(args: argparse.Namespace) -> int:
     if saved.ca_bundle:
         print(f"Its certificate is checked against the CA bundle {saved.ca_bundle}.")
     print(f"The API key is kept in the {result.key_location}.")
+    if saved.read_only:
+        print(
+            "The profile is read-only: hogtui offers nothing that changes PostHog with it "
+            f"(remove read_only from [profiles.{name}] in {result.config_path} to change that)."
+        )
     if args.store_plaintext:
         say(
             "warning: the API key is stored unencrypted; anyone who can read that file "
@@ -188,6 +196,10 @@ def cmd_auth_status(args: argparse.Namespace) -> int:
     ]
     if profile.ca_bundle:
         rows.append(("CA bundle", f"{profile.ca_bundle}  (from {resolved.origins['ca_bundle']})"))
+    if profile.read_only:
+        rows.append(("read-only", f"yes  (from {resolved.origins['read_only']})"))
+    else:
+        rows.append(("read-only", "no"))
     try:
         key = resolve_api_key(profile)
     except CredentialsError as exc:

@@ -15,7 +15,7 @@ from tui.cli.auth import cmd_auth_login, cmd_auth_logout, cmd_auth_status
 from tui.cli.common import EXIT_USAGE
 from tui.cli.export import cmd_export
 from tui.cli.sandbox import cmd_sandbox
-from tui.config import HOST_ENV, PROJECT_ENV
+from tui.config import HOST_ENV, PROJECT_ENV, READ_ONLY_ENV
 
 # tui.credentials.ENV_VAR, spelled out: importing that module loads keyring. A test checks
 # that the two agree.
@@ -28,6 +28,7 @@ examples:
   hogtui                              open the active profile
   hogtui --profile work               open another saved profile
   hogtui --host eu --project 12345    override the profile for this run
+  hogtui --read-only --profile prod   look around production; nothing can be changed
   hogtui export AaVQ8Ijw --format csv > insight.csv
   hogtui sandbox                      serve the demo data on http://127.0.0.1:8010 on its own
 
@@ -35,6 +36,8 @@ environment:
   {API_KEY_ENV}   the API key (else the system keyring, see hogtui auth login)
   {HOST_ENV}, {PROJECT_ENV}   override the profile (flags override these)
   HOGTUI_CONFIG_DIR, HOGTUI_DATA_DIR   where profiles and drafts are kept
+  {READ_ONLY_ENV}=1   read-only, as --read-only (so does read_only = true in a profile)
+  HOGTUI_MAX_REFRESHES   refreshes calculated at once (else [refresh] max_concurrent, else 4)
   SSL_CERT_FILE   certificate authorities to trust instead of the usual ones (or --ca-bundle)
 """
 
@@ -43,8 +46,8 @@ environment:
 
 
 def _add_target_options(parser: argparse.ArgumentParser, *, in_subcommand: bool) -> None:
-    """--host/--project/--profile/--insecure/--ca-bundle, accepted before or after the
-    subcommand."""
+    """--host/--project/--profile/--insecure/--ca-bundle/--read-only, accepted before or after
+    the subcommand."""
     # In a subcommand a default would overwrite the value given before the subcommand name.
     default: Any = argparse.SUPPRESS if in_subcommand else None
     parser.add_argument(
@@ -69,6 +72,13 @@ def _add_target_options(parser: argparse.ArgumentParser, *, in_subcommand: bool)
         default=default,
         help="PEM file of the certificate authority of a self-hosted PostHog (a private CA); "
         "auth login keeps it in the profile",
+    )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        default=argparse.SUPPRESS if in_subcommand else False,
+        help="offer nothing that changes PostHog (saving, favourites, deleting, sharing, access, "
+        "reverts), for triage on a production project; auth login keeps it in the profile",
     )
 
 
@@ -128,7 +138,8 @@ examples:
   hogtui auth login --profile work --host eu --project 12345
   printf %s "$KEY" | hogtui auth login --host us --project 12345 --api-key-stdin
   hogtui auth login --store-plaintext   (headless box without a keyring; see the warning)
-  hogtui auth login --host https://posthog.internal --project 1 --ca-bundle ~/internal-ca.pem""",
+  hogtui auth login --host https://posthog.internal --project 1 --ca-bundle ~/internal-ca.pem
+  hogtui auth login --profile prod --read-only   (this profile never changes anything)""",
     )
     _add_target_options(login, in_subcommand=True)
     login.add_argument(

@@ -18,6 +18,7 @@ def resolve(args: argparse.Namespace) -> ResolvedProfile | None:
         project_id=args.project,
         insecure=args.insecure,
         ca_bundle=getattr(args, "ca_bundle", None),
+        read_only=getattr(args, "read_only", False),
     )
 
 

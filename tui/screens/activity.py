@@ -1,7 +1,8 @@
 """The activity feed: who changed what, per insight or for every insight of the project, newest
 first, pages loaded as the user scrolls. `enter` opens an entry's changes field by field; `R` puts
 an update's old values back, after showing what it will write and asking (and asking again when
-the insight changed since). Filters by who and by kind work on the entries loaded so far.
+the insight changed since); a read-only session has no `R`, and the line under the title says why.
+Filters by who and by kind work on the entries loaded so far.
 
 The words, diffs and revert decisions live in `tui.activity_text` and `tui.revert` (no Textual).
 """
@@ -21,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.worker import Worker, WorkerState
 
-from tui.actions import ScreenAction, bindings, palette_commands
+from tui.actions import bindings, guard_writes, is_read_only, palette_commands
 from tui.activity_text import (
     EVERY,
     FeedKeys,
@@ -56,6 +57,7 @@ from tui.revert import (
     without_unchanged,
 )
 from tui.safe_text import clean
+from tui.screens.activity_actions import ACTIONS
 from tui.screens.confirm import ConfirmScreen
 from tui.session import HasSession
 from tui.widgets import activity_list
@@ -73,78 +75,16 @@ FILL_MAX_PAGES = 10
 # A revert reads the insight's newer entries to find later changes: at most this many pages.
 LATER_MAX_PAGES = 4
 
+#: Said beside the counts in a read-only session, where `R` would otherwise revert.
+READ_ONLY_WORDS = "read-only session: nothing is reverted"
+
 _LOAD = "activity-load"
 _REVERT = "activity-revert"
-
-ACTIONS: tuple[ScreenAction, ...] = (
-    ScreenAction(
-        "activity.expand",
-        "enter",
-        "expand",
-        "Changes",
-        "Show or hide the entry's changes, field by field",
-        palette="activity: show or hide the changes",
-        priority=True,  # before the list's own enter, which only selects
-    ),
-    ScreenAction(
-        "activity.revert",
-        "R",
-        "revert",
-        "Revert",
-        "Put back the values this update replaced (shows what it writes, asks first)",
-        palette="activity: revert this change",
-    ),
-    ScreenAction(
-        "activity.open",
-        "o",
-        "open_insight",
-        "Open",
-        "Open the entry's insight in the editor",
-        palette="activity: open the insight",
-    ),
-    ScreenAction(
-        "activity.filter_who",
-        "w",
-        "filter_who",
-        "Who",
-        "Show one person's entries only",
-        palette="activity: filter by who",
-    ),
-    ScreenAction(
-        "activity.filter_kind",
-        "t",
-        "filter_kind",
-        "Kind",
-        "Show one kind of activity only (updates, sharing, …)",
-        palette="activity: filter by kind",
-    ),
-    ScreenAction(
-        "activity.clear_filters",
-        "x",
-        "clear_filters",
-        "Clear filters",
-        "Show every entry again",
-        palette="activity: clear the filters",
-        show=False,
-    ),
-    ScreenAction(
-        "activity.reload",
-        "ctrl+r",
-        "reload",
-        "Reload",
-        "Load the feed again from the server",
-        palette="activity: reload",
-    ),
-    ScreenAction("activity.back", "escape,q", "back", "Back", "Close the feed", show=False),
-    ScreenAction("activity.down", "j", "cursor('down')", "Down", "Next entry", show=False),
-    ScreenAction("activity.up", "k", "cursor('up')", "Up", "Previous entry", show=False),
-    ScreenAction("activity.first", "g", "cursor('first')", "First", "Newest entry", show=False),
-    ScreenAction("activity.last", "G", "cursor('last')", "Last", "Last loaded entry", show=False),
-)
 
 _ALL = EVERY  # what a filter picker answers for "no filter"
 
 
+@guard_writes(ACTIONS)
 class ActivityScreen(Screen[bool]):
     """The activity of insight `insight_id`, or of every insight of the project when None.
     Dismissed with True when a revert was written (the screen below may want to reload)."""
@@ -388,7 +328,10 @@ class ActivityScreen(Screen[bool]):
             clear=key_hint(self, "activity.clear_filters") or "x",
             further=key_hint(self, "activity.last") or "G",
         )
-        self.query_one("#activity-summary", Static).update(feed_summary(state, keys))
+        summary = feed_summary(state, keys)
+        if is_read_only(self):
+            summary = " · ".join(part for part in (summary, READ_ONLY_WORDS) if part)
+        self.query_one("#activity-summary", Static).update(summary)
         message = self.query_one("#activity-message", Static)
         text, error = feed_message(state, keys)
         message.update(text)

@@ -17,6 +17,7 @@ from textual.reactive import var
 from textual.timer import Timer
 from textual.widgets import Input, TextArea
 
+from tui.actions import is_read_only
 from tui.api.models import Insight
 from tui.drafts import CorruptDraftError, DraftLock, DraftWriter, draft_key
 from tui.editing import Draft, Fields, QueryProblem, draft_edits, format_tags
@@ -203,8 +204,12 @@ class DetailDrafts(DetailView):
     def _offer_draft(self, draft: Draft | None = None) -> bool:
         """Offer a draft left by an earlier session (read from disk), or `draft` (kept through
         a conflict reload). True when a dialog now asks about it. While another hogtui edits
-        the insight, its draft is its own business: nothing is offered."""
+        the insight, its draft is its own business: nothing is offered. Nor in a read-only
+        session, which neither writes, clears nor locks a draft: it is kept for a session that
+        can save it."""
         self._drafts_ready = False
+        if is_read_only(self):
+            return False
         if self._claim_draft() and draft is None:
             self._drafts_ready = True
             return False

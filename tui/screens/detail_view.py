@@ -1,6 +1,7 @@
 """What the insight editor shows: its widgets, the loading and favourite state as reactives whose
 watchers set those widgets, and the newest server copy drawn (results, cache state, Info facts).
-The stories build on it: `detail_drafts`, `detail_saving`, `detail_refresh`.
+The stories build on it: `detail_drafts`, `detail_saving`, `detail_refresh`. In a read-only
+session nothing takes typing; the query and the description can still be scrolled and copied.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static, TabbedContent, TabPane, TextArea
 
+from tui.actions import is_read_only
 from tui.api import InsightsAPI
 from tui.api.models import Insight
 from tui.drafts import DraftStore
@@ -52,7 +54,8 @@ class DetailView(Screen[Insight | None]):
     loading_insight: var[bool] = var(False, init=False)
     #: Why the insight could not be loaded (None: it loaded, or is loading).
     load_failed: var[str | None] = var(None, init=False)
-    #: Whether the fields take typing (not before an insight opened by id has arrived).
+    #: Whether the fields take typing (not before an insight opened by id has arrived, never
+    #: in a read-only session).
     editable: var[bool] = var(True, init=False)
     #: The favourite star as it will be saved (toggled with f).
     favourite: var[bool] = var(False, init=False)
@@ -114,9 +117,19 @@ class DetailView(Screen[Insight | None]):
             )
         self._show_facts()
 
+    def validate_editable(self, editable: bool) -> bool:
+        return editable and not is_read_only(self)
+
     def watch_editable(self, editable: bool) -> None:
+        read_only = is_read_only(self)
         for selector in _EDITABLE:
-            self.query_one(selector).disabled = not editable
+            widget = self.query_one(selector)
+            if read_only and isinstance(widget, TextArea):
+                # Triage reads long queries: scrolling, selecting and copying still work.
+                widget.read_only = True
+                widget.disabled = False
+            else:
+                widget.disabled = not editable
 
     def watch_favourite(self, favourite: bool) -> None:
         self.query_one(InsightHeader).set_favourite(favourite)

@@ -38,7 +38,11 @@ class KeySection:
 
 def describe_keys(screen: Screen[object]) -> list[KeySection]:
     """The keys active on `screen`, in three sections: the screen's own actions, moving around
-    in the focused widget, and keys that work everywhere (the app's, and Textual's own)."""
+    in the focused widget, and keys that work everywhere (the app's, and Textual's own).
+
+    A key its screen turns down (`check_action` False: a read-only session's writes, the other
+    tab's keys) is not in `active_bindings` at all, so it is not listed; one only greyed out for
+    now (None, `enabled` False: no row under the cursor yet) is, as it works once it can."""
     app = screen.app
     groups: dict[tuple[int, str], KeyHelp] = {}
     here = KeySection(_screen_title(screen))

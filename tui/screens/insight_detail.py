@@ -14,7 +14,7 @@ from textual.binding import BindingType
 from textual.widgets import Input, Static, TabbedContent, TextArea
 from textual.worker import Worker, WorkerState
 
-from tui.actions import ScreenAction, bindings, palette_commands
+from tui.actions import ScreenAction, bindings, guard_writes, is_read_only, palette_commands
 from tui.api import RefreshMode
 from tui.api.errors import ApiError, NotFoundError
 from tui.api.models import Insight
@@ -54,7 +54,13 @@ _LOAD, _SHARING, _VIEWED = "load", "sharing", "viewed"
 #: Every action of the editor, once: its keys, help and palette entry are made from this.
 ACTIONS = (
     ScreenAction(
-        "insight.save", "ctrl+s", "save", "Save", "Save changes to PostHog", "insight: save"
+        "insight.save",
+        "ctrl+s",
+        "save",
+        "Save",
+        "Save changes to PostHog",
+        "insight: save",
+        writes=True,
     ),
     ScreenAction(
         "insight.refresh",
@@ -96,6 +102,7 @@ ACTIONS = (
         "Name",
         "Edit the name (esc leaves the field)",
         "insight: edit name",
+        writes=True,
     ),
     ScreenAction(
         "insight.edit_tags",
@@ -104,6 +111,7 @@ ACTIONS = (
         "Tags",
         "Edit the tags, separated by commas (esc leaves the field)",
         "insight: edit tags",
+        writes=True,
     ),
     ScreenAction(
         "insight.edit_description",
@@ -113,6 +121,7 @@ ACTIONS = (
         "Edit the description, on the Info tab (esc leaves it)",
         "insight: edit description",
         show=False,
+        writes=True,
     ),
     ScreenAction(
         "insight.favourite",
@@ -121,6 +130,7 @@ ACTIONS = (
         "Favourite",
         "Mark or unmark as favourite (saved with ctrl+s)",
         "insight: toggle favourite",
+        writes=True,
     ),
     ScreenAction(
         "insight.copy_link",
@@ -173,6 +183,7 @@ ACTIONS = (
         "Restore draft",
         "Apply the draft you put off, on top of the fields",
         "insight: restore draft",
+        writes=True,
     ),
     ScreenAction(
         "insight.discard",
@@ -181,6 +192,7 @@ ACTIONS = (
         "Discard changes",
         "Back to the server's version, drop the draft",
         "insight: discard changes",
+        writes=True,
     ),
     ScreenAction(
         "insight.tab_results",
@@ -212,6 +224,7 @@ ACTIONS = (
 )
 
 
+@guard_writes(ACTIONS)
 class InsightDetailScreen(DetailSaving, DetailRefresh):
     """View and edit one insight; `insight_id=None` edits a new one.
 
@@ -229,6 +242,8 @@ class InsightDetailScreen(DetailSaving, DetailRefresh):
         self.save_check_seconds = SAVE_CHECK_SECONDS
 
     def on_mount(self) -> None:
+        if is_read_only(self):
+            self.editable = False
         fields = self.edit.fields
         header = self.query_one(InsightHeader)
         header.set_fields(fields.name, list(fields.tags))

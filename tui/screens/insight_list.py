@@ -23,7 +23,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from tui.actions import bindings, palette_commands
+from tui.actions import bindings, guard_writes, palette_commands
 from tui.api import ListFilters
 from tui.api.models import Insight, Page
 from tui.paging import PAGE_SIZE, PREFETCH_ROWS, FilterState, Paging
@@ -62,6 +62,7 @@ _ROW_ACTIONS = frozenset(
 )
 
 
+@guard_writes(ACTIONS)
 class InsightListScreen(ListRows):
     """All insights of the project, newest change first, with search and filters."""
 

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from tui.actions import ScreenAction, bindings, palette_commands
+from tui.actions import ScreenAction, bindings, guard_writes, palette_commands
 from tui.commands import key_hint
 from tui.jobs import HasRefreshes, JobState, RefreshEntry, RefreshRegistry
 from tui.messages import OpenInsight, RefreshesChanged
@@ -153,6 +153,7 @@ def summary_words(registry: RefreshRegistry) -> str:
     )
 
 
+@guard_writes(ACTIONS)
 class JobsScreen(Screen[None]):
     """Every refresh of this run; `enter` opens one's insight, `x` cancels one."""
 

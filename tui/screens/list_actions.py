@@ -28,8 +28,11 @@ ACTIONS: tuple[ScreenAction, ...] = (
         "Favourite",
         "Mark or unmark the insight as a favourite",
         palette="insight: toggle favourite",
+        writes=True,
     ),
-    ScreenAction("list.new", "n", "new", "New", "Create a new insight", palette="insight: new"),
+    ScreenAction(
+        "list.new", "n", "new", "New", "Create a new insight", palette="insight: new", writes=True
+    ),
     ScreenAction(
         "list.delete",
         "d",
@@ -37,6 +40,7 @@ ACTIONS: tuple[ScreenAction, ...] = (
         "Delete",
         "Delete the insight (undo within 30 s)",
         palette="insight: delete",
+        writes=True,
     ),
     ScreenAction(
         "list.undo",
@@ -46,6 +50,7 @@ ACTIONS: tuple[ScreenAction, ...] = (
         "Bring back the insight deleted last",
         palette="insight: undo delete",
         show=False,
+        writes=True,
     ),
     ScreenAction(
         "list.copy_link",

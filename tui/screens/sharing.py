@@ -4,7 +4,7 @@ password protection) and Access (who may view, edit or manage it).
 Every change goes to the server in a worker, after a confirmation where it cannot be undone
 (a dead link stays dead). Refusals that trying again will not cure (a missing scope, an
 organization that forbids public sharing, not an editor or manager) stop the panel offering
-the action, and the panel says why instead.
+the action, and the panel says why instead; so does a read-only session, for every change.
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from tui.actions import ScreenAction, bindings, palette_commands
+from tui.actions import READ_ONLY_NOTE, bindings, guard_writes, is_read_only, palette_commands
 from tui.api import InsightsAPI
 from tui.api.models import AccessControlEntry, AccessControls, SharingConfiguration
 from tui.commands import key_hint
 from tui.safe_text import clean
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.sharing_actions import ACCESS_TAB, ACTIONS, SHARING_TAB
 from tui.session import HasSession
 from tui.sharing_words import (
     BLOCKS_ENABLING,
@@ -63,8 +64,6 @@ from tui.widgets.sharing_dialogs import (
 )
 from tui.widgets.sharing_view import SharingView
 
-SHARING_TAB = "sharing"
-ACCESS_TAB = "access"
 # Narrower than this, the footer drops its spacing so the keys of a tab still fit.
 COMPACT_FOOTER_BELOW = 100
 # Worker groups, one per kind of work; a reload replaces a load still running.
@@ -76,123 +75,6 @@ _ACCESS_WRITE = "access-write"
 # `on_worker_state_changed` as words.
 _ONE_AT_A_TIME: dict[str, Any] = {"exclusive": True, "exit_on_error": False}
 
-ACTIONS: list[ScreenAction] = [
-    # Footers list keys in the order they are first declared, and x serves both tabs: the
-    # access keys come first so that tab's footer reads e, d, x.
-    ScreenAction(
-        "access.set_level",
-        "e",
-        "set_level",
-        "Set level",
-        "Choose the access level of the highlighted row",
-        "access: set level",
-    ),
-    ScreenAction(
-        "access.set_default",
-        "d",
-        "set_default_level",
-        "Default",
-        "Choose the level anyone in the project has",
-        "access: set default level",
-    ),
-    ScreenAction(
-        "access.remove_entry",
-        "x,delete",
-        "remove_entry",
-        "Remove",
-        "Remove the highlighted entry; it falls back to the default",
-        "access: remove entry",
-    ),
-    ScreenAction(
-        "share.toggle",
-        "space",
-        "toggle_sharing",
-        "On/off",
-        "Turn public sharing on or off, on the server",
-        "share: turn public sharing on or off",
-    ),
-    ScreenAction(
-        "share.copy_link",
-        "y",
-        "copy_link",
-        "Copy link",
-        "Copy the public link",
-        "share: copy link",
-    ),
-    ScreenAction(
-        "share.copy_embed",
-        "Y",
-        "copy_embed",
-        "Copy embed",
-        "Copy the <iframe> snippet that embeds the insight in a web page",
-        "share: copy embed snippet",
-        show=False,
-    ),
-    ScreenAction(
-        "share.rotate",
-        "ctrl+r",
-        "rotate_link",
-        "New link",
-        "Make a new public link; the old one stops working",
-        "share: new link (the old one stops working)",
-        show=False,  # rarely wanted; the footer keeps room at 80 columns (help and palette list it)
-    ),
-    ScreenAction(
-        "share.password_protection",
-        "p",
-        "toggle_password_protection",
-        "Passwords on/off",
-        "Require a password to open the public link, or stop requiring one",
-        "share: password protection on or off",
-        show=False,
-    ),
-    ScreenAction(
-        "share.add_password",
-        "a",
-        "add_password",
-        "Add password",
-        "Add a share password (PostHog can make one); it is shown once",
-        "share: add password",
-    ),
-    ScreenAction(
-        "share.remove_password",
-        "x,delete",
-        "remove_password",
-        "Remove password",
-        "Remove the highlighted share password",
-        "share: remove password",
-        show=False,
-    ),
-    ScreenAction(
-        "share.show_access",
-        "tab",
-        f"show_tab('{ACCESS_TAB}')",
-        "Access",
-        "Show who has access to the insight",
-        "access: show who has access",
-    ),
-    ScreenAction(
-        "access.show_sharing",
-        "tab",
-        f"show_tab('{SHARING_TAB}')",
-        "Sharing",
-        "Show the public link and passwords",
-        "share: show public sharing",
-    ),
-    ScreenAction(
-        "share.reload",
-        "r",
-        "reload",
-        "Reload",
-        "Load this tab again from the server",
-        "share: reload",
-        show=False,
-    ),
-    ScreenAction("share.down", "j", "cursor('down')", "Down", "Next row", show=False),
-    ScreenAction("share.up", "k", "cursor('up')", "Up", "Previous row", show=False),
-    ScreenAction("share.close", "escape,q", "close", "Close", "Close the panel"),
-]
-
 _PASSWORD_CHANGES = frozenset({"toggle_password_protection", "add_password", "remove_password"})
 _SHARING_CHANGES = _PASSWORD_CHANGES | {"toggle_sharing", "rotate_link"}
 _ACCESS_CHANGES = frozenset({"set_level", "set_default_level", "remove_entry"})
@@ -202,6 +84,7 @@ _TAB_OF = dict.fromkeys(
 ) | dict.fromkeys(_ACCESS_CHANGES, ACCESS_TAB)
 
 
+@guard_writes(ACTIONS)
 class SharingScreen(Screen[SharingConfiguration | None]):
     """Public sharing and access control of insight `insight_id` (`insight_name` is its name,
     for the title). `tab` is the tab to open on: "sharing" or "access".
@@ -386,6 +269,8 @@ class SharingScreen(Screen[SharingConfiguration | None]):
     def _sharing_reason(self, *also: str) -> str | None:
         """Why sharing can't be changed from here (or, with `also`, why what those refusals
         block can't be), or None."""
+        if is_read_only(self):
+            return READ_ONLY_NOTE
         if self.sharing is not None:
             lock = sharing_lock_reason(self.sharing.user_access_level)
             if lock is not None:
@@ -538,6 +423,8 @@ class SharingScreen(Screen[SharingConfiguration | None]):
 
     def _access_reason(self) -> str | None:
         """Why access levels can't be changed from here, or None."""
+        if is_read_only(self):
+            return READ_ONLY_NOTE
         if self.access_refused is not None:
             return self.access_refused
         controls = self.controls
