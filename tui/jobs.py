@@ -35,7 +35,7 @@ __all__ = [
 
 #: How many calculations run at once unless told otherwise (PostHog queues the rest anyway).
 DEFAULT_MAX_CONCURRENT = 4
-#: The environment variable that sets the bound (until the config file has a setting for it).
+#: The environment variable that sets the bound; it wins over the config's [refresh] max_concurrent.
 MAX_CONCURRENT_ENV = "HOGTUI_MAX_REFRESHES"
 #: Finished refreshes kept for the jobs view; older ones are forgotten first.
 KEEP_FINISHED = 500

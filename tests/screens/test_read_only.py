@@ -306,6 +306,12 @@ async def test_the_feed_has_no_revert(
         assert "Revert" not in footer_words(screen)
         assert "activity: revert this change" not in palette_titles(app, screen)
         assert "Revert" not in help_words(screen)
+        await pilot.press("enter")  # the newest entry, the rename, opens
+        shown = lambda: " ".join(  # noqa: E731
+            str(screen.feed.get_option_at_index(i).prompt) for i in range(screen.feed.option_count)
+        )
+        await until(pilot, lambda: "Original" in shown())
+        assert "reverts" not in shown()  # no "R reverts the name" under it
         await pilot.press("R", "R")
         await pilot.pause()
         assert app.screen is screen

@@ -131,7 +131,9 @@ class ActivityScreen(Screen[bool]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.feed.revert_key = key_hint(self, "activity.revert") or "R"
+        self.feed.revert_key = (
+            None if is_read_only(self) else key_hint(self, "activity.revert") or "R"
+        )
         self.watch(self.feed, "scroll_y", self._scrolled, init=False)
         self.feed.focus()
         self._show_title()

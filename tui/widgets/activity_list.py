@@ -33,8 +33,11 @@ def entry_key(entry: ActivityLogEntry, index: int) -> str:
     return entry.id or f"#{index}"
 
 
-def revert_notes(entry: ActivityLogEntry, revert_key: str) -> list[Text]:
-    """Under an expanded update: the key that reverts it, and each field a revert leaves alone."""
+def revert_notes(entry: ActivityLogEntry, revert_key: str | None) -> list[Text]:
+    """Under an expanded update: the key that reverts it, and each field a revert leaves alone
+    (nothing when `revert_key` is None: the session cannot revert)."""
+    if revert_key is None:
+        return []
     try:
         plan = plan_revert(entry)
     except NotRevertible:
@@ -67,8 +70,8 @@ class ActivityList(OptionList):
     def __init__(self, *, with_subject: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.with_subject = with_subject
-        #: How the revert key is named in the notes ("R", or as remapped).
-        self.revert_key = "R"
+        #: How the revert key is named in the notes ("R", or as remapped; None: no reverts here).
+        self.revert_key: str | None = "R"
         self._entries: list[ActivityLogEntry] = []
         self._expanded: set[str] = set()
         self._width = 0  # the width prompts were cut to (0: not laid out yet)
