@@ -159,23 +159,6 @@ class JobsScreen(Screen[None]):
 
     HELP_TITLE = "Refreshes"
     BINDINGS: ClassVar[list[BindingType]] = bindings(ACTIONS)
-    # The layout of a screen opened from anywhere; it belongs in app.tcss with the others.
-    DEFAULT_CSS = """
-    JobsScreen #jobs-summary {
-        height: auto;
-        padding: 0 1;
-        color: $text-muted;
-    }
-    JobsScreen #jobs-table {
-        height: 1fr;
-    }
-    JobsScreen #jobs-message {
-        height: auto;
-        max-height: 6;
-        padding: 0 1;
-        border-top: solid $primary-darken-2;
-    }
-    """
 
     def compose(self) -> ComposeResult:
         yield Header()
