@@ -1,8 +1,10 @@
 """Shared fixtures: the sandbox in-process and on a real port, a client over ASGITransport,
-an in-memory keyring, and temporary config/data dirs so no test touches the real home."""
+an in-memory keyring, and temporary config/data dirs so no test touches the real home; and the
+run's settings: Pilot's idle check in short steps, one process while snapshots are updated."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,28 @@ from support import SANDBOX_BASE_URL, make_api
 
 from tui.api import InsightsAPI
 from tui.sandbox import DEFAULT_PROJECT_ID, DEMO_API_KEY, SandboxConfig, create_app, serve_in_thread
+
+# Pilot decides the app has settled once a step passes with (almost) no CPU used. Textual's step
+# is 20 ms and a key press waits for two of them, so typing a name costs seconds of sleep. In
+# 5 ms steps (the same 1:20 ratio of CPU to step) it settles as surely, and a test that only
+# passed because the sleep was long enough (it needed `until`) fails here rather than under load.
+# HOGTUI_PILOT_IDLE_STEP=0.001 makes that hunt harsher; 0.02 is Textual's own.
+PILOT_IDLE_STEP_SECONDS = float(os.environ.get("HOGTUI_PILOT_IDLE_STEP", "0.005"))
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` (the default, from pyproject.toml) runs in this one process while snapshots are
+    updated: syrupy removes snapshots no test asked for only when a single process saw them all."""
+    if config.getoption("--snapshot-update", default=False):
+        return 0
+    return None
+
+
+@pytest.fixture(autouse=True)
+def quick_pilot_idle_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("textual._wait.SLEEP_GRANULARITY", PILOT_IDLE_STEP_SECONDS)
+    monkeypatch.setattr("textual._wait.SLEEP_IDLE", PILOT_IDLE_STEP_SECONDS / 20)
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

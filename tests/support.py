@@ -43,12 +43,20 @@ def make_api(app: Any, api_key: str = DEMO_API_KEY, **kwargs: Any) -> InsightsAP
     )
 
 
-async def until(pilot: Pilot[Any], check: Callable[[], object], timeout: float = 10.0) -> None:
-    """Let the app run until `check()` is true (workers and timers need the event loop)."""
+async def until(
+    pilot: Pilot[Any],
+    check: Callable[[], object],
+    timeout: float = 10.0,
+    *,
+    shown: Callable[[], object] | None = None,
+) -> None:
+    """Let the app run until `check()` is true (workers and timers need the event loop). On a
+    timeout the error names `shown()` too: what the screen had instead."""
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s: {check}")
+            instead = f"; instead: {shown()!r}" if shown is not None else ""
+            raise AssertionError(f"condition not met within {timeout} s: {check}{instead}")
         await pilot.pause(0.02)
 
 
@@ -61,7 +69,9 @@ def visible_footer_keys(screen: Any) -> list[str]:
     """The descriptions of the footer keys fully on screen (left of the palette key, which is
     docked right): what a person at that terminal width can read."""
     keys = list(screen.query("FooterKey"))
-    palette = next(key for key in keys if key.has_class("-command-palette"))
+    palette = next((key for key in keys if key.has_class("-command-palette")), None)
+    if palette is None:  # the footer is between two compositions
+        return []
     return [
         str(getattr(key, "description", ""))
         for key in keys

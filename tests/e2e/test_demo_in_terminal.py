@@ -52,7 +52,7 @@ class Terminal:
             screen = self.screen()
             if found(screen):
                 return screen
-            time.sleep(0.25)
+            time.sleep(0.1)
         pytest.fail(f"timed out waiting for {what}; the screen showed:\n{screen}")
 
 

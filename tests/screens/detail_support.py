@@ -55,6 +55,23 @@ async def open_detail(
     return screen
 
 
+async def detail_loaded(pilot: Pilot[Any], insight_id: int | None = None) -> InsightDetailScreen:
+    """Wait until the editor is on top with its insight (`insight_id`, if given) loaded, as after
+    enter on the list or a pick in the palette."""
+    app = pilot.app
+
+    def ready() -> bool:
+        screen = app.screen
+        return (
+            isinstance(screen, InsightDetailScreen)
+            and screen.loaded
+            and (insight_id is None or screen.insight_id == insight_id)
+        )
+
+    await until(pilot, ready)
+    return detail(app)
+
+
 async def type_into(pilot: Pilot[Any], selector: str, text: str, *, replace: bool = True) -> None:
     """Focus an Input and type `text` the way a user would (replacing what is there)."""
     widget = pilot.app.screen.query_one(selector, Input)

@@ -1,5 +1,5 @@
 """Helpers for the list screen's Pilot tests: wait until the list has settled, read its filter
-line, and see which list calls the sandbox was sent."""
+line, see which list calls the sandbox was sent, and search in the command palette."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from support import until
+from textual.command import CommandInput, CommandPalette
 from textual.pilot import Pilot
+from textual.widgets import OptionList
 
 from tui.screens.insight_list import InsightListScreen
 
@@ -46,3 +48,34 @@ def list_requests(state: Any) -> list[dict[str, list[str]]]:
         for method, path, query, _body in state.requests
         if method == "GET" and path.rstrip("/").endswith("/insights")
     ]
+
+
+def palette_hits(pilot: Pilot[Any]) -> list[str]:
+    """What the open palette offers, best first: the title and help of each hit."""
+    hits = pilot.app.screen.query_one("CommandList", OptionList)
+    return [str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count)]
+
+
+def highlighted_hit(pilot: Pilot[Any]) -> str:
+    """The hit that enter would run in the open palette ("" when none is highlighted)."""
+    hits = pilot.app.screen.query_one("CommandList", OptionList)
+    index = hits.highlighted
+    return "" if index is None else str(hits.get_option_at_index(index).prompt)
+
+
+def palette_searching(pilot: Pilot[Any]) -> bool:
+    """Whether the open palette is still gathering hits (the go-to-insight provider waits for
+    typing to pause, then asks the server)."""
+    group = CommandPalette._GATHER_COMMANDS_GROUP
+    return any(worker.group == group and not worker.is_finished for worker in pilot.app.workers)
+
+
+async def palette_search(pilot: Pilot[Any], typed: str) -> list[str]:
+    """Type `typed` into the open palette and wait until every provider has answered; returns
+    the hits."""
+    await pilot.press(*typed)
+    typed_in = pilot.app.screen.query_one(CommandInput)
+    await until(pilot, lambda: typed_in.value == typed)
+    await pilot.pause()  # the palette starts its search for the new text
+    await until(pilot, lambda: not palette_searching(pilot))
+    return palette_hits(pilot)

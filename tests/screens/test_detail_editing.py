@@ -23,7 +23,6 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from tui.drafts import DraftStore
-from tui.screens import insight_detail
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.conflict import ConflictScreen
 from tui.screens.insight_detail import NEW_INSIGHT_QUERY, InsightDetailScreen
@@ -439,7 +438,8 @@ async def test_ctrl_s_twice_at_once_creates_one_insight(live_sandbox: Any, isola
 async def test_saving_with_the_server_gone_says_so_at_once_and_keeps_the_edits(
     live_sandbox: Any, isolated_dirs: Any, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(insight_detail, "SAVE_CHECK_SECONDS", 1.0)
+    # The editor's check on an unanswered save gives up after 1 s here, not 10.
+    monkeypatch.setattr("tui.screens.insight_detail.SAVE_CHECK_SECONDS", 1.0)
     app = live_app(live_sandbox, isolated_dirs["data"])
     insight = first_insight(live_sandbox.state, "TrendsQuery", cached=True)
     async with app.run_test(size=(120, 36)) as pilot:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from detail_support import first_insight, open_detail, until_dialog
+from detail_support import first_insight, open_detail, polled_query_ids, until_dialog
 from support import until, visible_footer_keys
 from textual.widgets import Input, Tabs, TextArea
 
@@ -80,7 +80,9 @@ async def test_stay_on_leave_keeps_the_refresh_running(make_hog_app: Any, sandbo
         await until_dialog(pilot, screen)
         await pilot.press("n")  # stay
         await until(pilot, lambda: app.screen is screen)
-        await pilot.pause(0.3)
+        # Still running: the client asks the server about the calculation again after staying.
+        polls = len(polled_query_ids(sandbox_state))
+        await until(pilot, lambda: len(polled_query_ids(sandbox_state)) > polls)
         assert screen.has_class("-refreshing")
         assert not sandbox_state.cancelled_queries
 
@@ -90,5 +92,8 @@ async def test_at_80_columns_the_footer_still_shows_help(make_hog_app: Any, sand
     app = make_hog_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_detail(pilot, insight["id"])
-        visible = visible_footer_keys(screen)
-        assert "Save" in visible and "Refresh" in visible and "Help" in visible, visible
+        await until(
+            pilot,
+            lambda: {"Save", "Refresh", "Help"} <= set(visible_footer_keys(screen)),
+            shown=lambda: visible_footer_keys(screen),
+        )

@@ -12,7 +12,8 @@ from textual.pilot import Pilot
 from textual.widgets import Button
 
 from tui.api.models import Insight
-from tui.screens.insight_detail import InsightDetailScreen, RefreshDone, RefreshProgress
+from tui.messages import RefreshDone, RefreshProgress
+from tui.screens.insight_detail import InsightDetailScreen
 from tui.screens.insight_list import InsightListScreen
 from tui.widgets.funnel_bars import FunnelBars
 from tui.widgets.results_view import ResultsView
@@ -68,6 +69,7 @@ async def test_refresh_posts_progress_then_done(make_hog_app: Any, sandbox_state
     async with app.run_test(size=(120, 36), message_hook=seen.append) as pilot:
         screen = await open_detail(pilot, insight["id"])
         await pilot.press("r")
+        await until(pilot, lambda: any(isinstance(m, RefreshDone) for m in seen))
         await until(pilot, lambda: not screen.has_class("-refreshing"))
         assert screen.query_one(ResultsView).current == "trends"
 
@@ -94,9 +96,8 @@ async def test_escape_cancels_the_refresh_on_the_server(make_hog_app: Any, sandb
     assert query_id in sandbox_state.cancelled_queries
 
 
-async def test_leaving_while_refreshing_cancels_on_the_server(
-    make_hog_app: Any, sandbox_state: Any
-):
+async def test_leaving_while_refreshing_keeps_it_running(make_hog_app: Any, sandbox_state: Any):
+    """The refresh is the app's (issue 8): leaving says so and where to find it."""
     insight = first_insight(sandbox_state, "FunnelsQuery", cached=False)
     sandbox_state.config.query_seconds = 60.0
     app = make_hog_app()
@@ -105,7 +106,9 @@ async def test_leaving_while_refreshing_cancels_on_the_server(
         query_id = await start_slow_refresh(pilot, sandbox_state)
         await pilot.press("q")
         await until(pilot, lambda: not isinstance(app.screen, InsightDetailScreen))
-        await until(pilot, lambda: query_id in sandbox_state.cancelled_queries)
+        assert any("keeps running" in n and "J shows it" in n for n in notifications(app))
+        assert app.refreshes.active(insight["id"]) is not None
+        assert query_id not in sandbox_state.cancelled_queries
 
 
 async def test_failed_refresh_shows_the_servers_message(
@@ -124,10 +127,10 @@ async def test_failed_refresh_shows_the_servers_message(
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_detail(pilot, insight["id"])
         await pilot.press("r")
+        failure = "Unable to resolve field: FAIL"
+        await until(pilot, lambda: any(failure in n for n in notifications(app)))
         await until(pilot, lambda: not screen.has_class("-refreshing"))
-        await pilot.pause()
-        assert any("Unable to resolve field: FAIL" in n for n in notifications(app))
-        assert "Unable to resolve field: FAIL" in screen_text(app)
+        await until(pilot, lambda: failure in screen_text(app))
 
 
 async def test_new_insight_cannot_refresh_before_it_exists(make_hog_app: Any, sandbox_state: Any):
@@ -143,13 +146,16 @@ async def test_new_insight_cannot_refresh_before_it_exists(make_hog_app: Any, sa
 
 async def test_shift_r_recalculates_even_a_cached_result(make_hog_app: Any, sandbox_state: Any):
     insight = first_insight(sandbox_state, "TrendsQuery", cached=True)
+    seen: list[Any] = []
     app = make_hog_app()
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(120, 36), message_hook=seen.append) as pilot:
         screen = await open_detail(pilot, insight["id"])
         assert "cached" in str(screen.query_one("#cache").render())
+        assert not any(isinstance(m, RefreshDone) for m in seen)
 
+        # The calculation may be over before a poll sees `-refreshing`: wait for its outcome.
         await pilot.press("R")
-        await until(pilot, lambda: screen.has_class("-refreshing"))
+        await until(pilot, lambda: any(isinstance(m, RefreshDone) for m in seen))
         await until(pilot, lambda: not screen.has_class("-refreshing"))
 
         assert "just now" in str(screen.query_one("#cache").render())

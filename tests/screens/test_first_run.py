@@ -142,13 +142,14 @@ async def test_bad_answers_are_explained_before_asking_the_server(
     app = in_process(sandbox_app)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.click("#connect")
-        await pilot.pause()
-        assert "project id must be a positive number" in status(app)
+        await until(pilot, lambda: "project id must be a positive number" in status(app))
         await pilot.click("#project-id")
         await pilot.press("1", "2")
+        # A button ignores clicks while it still shows the last one (0.2 s), as for a person.
+        connect = app.screen.query_one("#connect", Button)
+        await until(pilot, lambda: not connect.has_class("-active"))
         await pilot.click("#connect")
-        await pilot.pause()
-        assert "API key is empty" in status(app)
+        await until(pilot, lambda: "API key is empty" in status(app), shown=lambda: status(app))
         assert sandbox_state.requests == []
 
 

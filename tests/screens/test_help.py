@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from detail_support import detail_loaded
 from list_support import settled_list
 from support import until
 from textual.containers import VerticalScroll
@@ -108,7 +109,11 @@ async def test_help_lists_palette_quit_and_help_and_scrolls_with_j_and_k(make_ho
             assert any(line.startswith(key) and what in line for line in shown.splitlines()), key
         body = app.screen.query_one("#help-body", VerticalScroll)
         assert body.max_scroll_y > 0  # the list is longer than the dialog at 80x24
-        await pilot.press("j", "j")
+        # One key at a time: the help scrolls after the next refresh (Textual defers scroll_to),
+        # so a second j that comes before it scrolls from the same place.
+        await pilot.press("j")
+        await until(pilot, lambda: body.scroll_y == 1)
+        await pilot.press("j")
         await until(pilot, lambda: body.scroll_y == 2)
         await pilot.press("k")
         await until(pilot, lambda: body.scroll_y == 1)
@@ -121,14 +126,11 @@ async def test_help_lists_palette_quit_and_help_and_scrolls_with_j_and_k(make_ho
 
 
 async def test_help_on_the_detail_screen_is_titled_by_it(make_hog_app: Any):
-    from tui.screens.insight_detail import InsightDetailScreen
-
     app = make_hog_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await settled_list(pilot)
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, InsightDetailScreen))
-        await pilot.pause(0.2)
+        await detail_loaded(pilot)
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen))
         titles = [str(s.render()) for s in app.screen.query(".help-section")]

@@ -7,6 +7,7 @@ import dataclasses
 from typing import Any
 
 import pytest
+from detail_support import detail_loaded
 from list_support import settled_list
 from support import until
 from textual.pilot import Pilot
@@ -34,13 +35,11 @@ def running_queries(state: Any, insight_id: int) -> list[str]:
 
 async def start_a_refresh(pilot: Pilot[Any], state: Any) -> str:
     """Open the first insight and force a calculation; returns the query id."""
-    app = pilot.app
     screen = await settled_list(pilot)
     insight = screen.table.current
     assert insight is not None
     await pilot.press("enter")
-    await until(pilot, lambda: isinstance(app.screen, InsightDetailScreen))
-    await pilot.pause(0.3)
+    await detail_loaded(pilot, insight.id)
     await pilot.press("R")
     await until(pilot, lambda: running_queries(state, insight.id))
     return running_queries(state, insight.id)[0]

@@ -6,10 +6,11 @@ import webbrowser
 from typing import Any
 
 import pytest
-from list_support import list_requests, settled_list
+from list_support import highlighted_hit, list_requests, palette_search, settled_list
 from support import make_api, notifications, until
+from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList
+from textual.widgets import Input
 
 from tui.api import InsightsAPI
 from tui.app import HogApp
@@ -375,7 +376,7 @@ async def test_o_over_ssh_does_not_try_a_browser(
         target = tbl.current
         assert target is not None and target.short_id
         await pilot.press("o")
-        await pilot.pause()
+        await until(pilot, lambda: any("No browser" in n for n in notifications(app)))
         assert any(target.short_id in n and "No browser" in n for n in notifications(app))
 
 
@@ -424,9 +425,8 @@ async def test_q_in_the_search_box_is_typed_not_quit(make_hog_app: Any):
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(pilot)
         await pilot.press("slash", "q")
-        await pilot.pause()
+        await until(pilot, lambda: app.screen.query_one("#search", Input).value == "q")
         assert app.is_running
-        assert app.screen.query_one("#search", Input).value == "q"
 
 
 # --- detail screen round trip ------------------------------------------------------------------
@@ -497,8 +497,9 @@ async def test_palette_runs_list_actions(make_hog_app: Any, sandbox_state: Any):
         assert target is not None
         was = sandbox_state.insights[target.id]["favorited"]
         await pilot.press("ctrl+p")
-        await pilot.press(*"insight: toggle favourite")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: CommandPalette.is_open(app))
+        await palette_search(pilot, "insight: toggle favourite")
+        assert highlighted_hit(pilot).startswith("insight: toggle favourite")
         await pilot.press("enter")
         await until(pilot, lambda: sandbox_state.insights[target.id]["favorited"] is (not was))
 
@@ -511,14 +512,11 @@ async def test_palette_goes_to_an_insight_by_short_id(make_hog_app: Any, sandbox
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(pilot)
         await pilot.press("ctrl+p")
-        await pilot.press(*target["short_id"])
-        await until(
-            pilot,
-            lambda: any(
-                r.get("short_id") == [target["short_id"]] for r in list_requests(sandbox_state)
-            ),
-        )
-        await pilot.pause(0.3)
+        await until(pilot, lambda: CommandPalette.is_open(app))
+        await palette_search(pilot, target["short_id"])
+        asked = list_requests(sandbox_state)
+        assert any(r.get("short_id") == [target["short_id"]] for r in asked)
+        assert target["short_id"] in highlighted_hit(pilot)  # its help names the short id
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, InsightDetailScreen))
         assert app.screen.insight_id == target["id"]  # type: ignore[attr-defined]
@@ -533,13 +531,8 @@ async def test_palette_shows_markup_in_server_text_literally(make_hog_app: Any, 
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(pilot)
         await pilot.press("ctrl+p")
-        await pilot.press(*"zebra")
-        await until(
-            pilot,
-            lambda: any(r.get("search") == ["zebra"] for r in list_requests(sandbox_state)),
-        )
-        await pilot.pause(0.5)
-        hits = app.screen.query_one("CommandList", OptionList)
-        shown = " ".join(str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count))
+        await until(pilot, lambda: CommandPalette.is_open(app))
+        shown = " ".join(await palette_search(pilot, "zebra"))
+        assert any(r.get("search") == ["zebra"] for r in list_requests(sandbox_state))
         assert "[@click=app.quit]Pwned[/] zebra report" in shown
         assert app.is_running
