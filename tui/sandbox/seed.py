@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
 from typing import Any
 
 from .activity import activity_entry, change
@@ -17,6 +16,7 @@ from .ids import access_token, make_uuid, short_id
 from .queries import staleness
 from .results import failure_of, interval_of
 from .seed_access import add_access_controls
+from .seed_data import SeedData
 from .seed_history import add_history
 from .seed_queries import TEMPLATES, derived_name
 from .timeutil import iso
@@ -78,24 +78,6 @@ _QUALIFIERS = [
     " – self-serve",
 ]
 _LAYOUT_COLORS = [None, None, "blue", "green", "purple", "black"]
-
-
-@dataclass
-class SeedData:
-    users: list[dict[str, Any]]
-    dashboards: dict[int, dict[str, Any]]
-    insights: dict[int, dict[str, Any]]
-    activity: list[dict[str, Any]]  # oldest first
-    sharing: dict[int, dict[str, Any]]
-    views: dict[int, list[tuple[dt.datetime, int]]] = field(default_factory=dict)
-    # tile id -> {"color", "layouts"}: served only with ?from_dashboard=
-    tile_looks: dict[int, dict[str, Any]] = field(default_factory=dict)
-    # insight id -> its share passwords (each with the hash of the password, never served)
-    share_passwords: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    # insight id -> its access control entries, as served
-    access_controls: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    memberships: dict[int, str] = field(default_factory=dict)  # user id -> membership id
-    roles: dict[str, str] = field(default_factory=dict)  # role id -> name
 
 
 def tile_look(rng: random.Random) -> dict[str, Any]:

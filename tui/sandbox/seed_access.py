@@ -16,7 +16,7 @@ from .ids import make_uuid
 from .timeutil import iso, parse_iso
 
 if TYPE_CHECKING:
-    from .seed import SeedData
+    from .seed_data import SeedData
 
 ROLE_NAMES = ("Engineering", "Finance", "Marketing")
 RESTRICTED_INSIGHTS = 6

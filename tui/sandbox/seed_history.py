@@ -21,7 +21,7 @@ from .ids import access_token, make_uuid, password_hash
 from .timeutil import iso, parse_iso
 
 if TYPE_CHECKING:
-    from .seed import SeedData
+    from .seed_data import SeedData
 
 RICH_INSIGHTS = 5
 _DATE_RANGES = ("-7d", "-14d", "-30d", "-90d", "-180d")
