@@ -238,7 +238,7 @@ def test_the_dialog_quotes_long_names_short_and_server_text_literally() -> None:
     assert "→ “A very long name that goes on a…”" in summary
 
 
-# -- invisible characters ---------------------------------------------------------------------------
+# -- invisible characters ----------------------------------------------------------------------
 
 
 def test_an_edited_name_keeps_the_invisible_characters_it_was_shown_as_markers() -> None:
