@@ -35,23 +35,30 @@ _FAULT_NAMES = {
     "drop": "drop",
     "latency": "latency",
     "malformed": "malformed",
+    "dropafter": "drop_after",
     "seed": "seed",
 }
 
 
 @dataclass(frozen=True)
 class FaultSpec:
-    """Rates (0..1) of injected failures on /api/ paths, plus a fixed added latency in seconds."""
+    """Rates (0..1) of injected failures on /api/ paths, plus a fixed added latency in seconds.
+
+    `drop_after` is the rate of writes (POST, PATCH, PUT, DELETE) whose connection drops after
+    the server applied them: the client never learns that the write landed.
+    """
 
     server_error: float = 0.0
     drop: float = 0.0
     latency: float = 0.0
     malformed: float = 0.0
     seed: int | None = None  # None: derive from SandboxConfig.seed
+    drop_after: float = 0.0
 
     @classmethod
     def parse(cls, text: str | None) -> FaultSpec:
-        """Parse "5xx=0.1,drop=0.05,latency=0.2,malformed=0.02" (any subset, any order)."""
+        """Parse "5xx=0.1,drop=0.05,latency=0.2,malformed=0.02,dropafter=0.05" (any subset, any
+        order)."""
         values: dict[str, float | int] = {}
         for raw_part in (text or "").split(","):
             part = raw_part.strip()
@@ -78,7 +85,7 @@ class FaultSpec:
 
     @property
     def active(self) -> bool:
-        return any((self.server_error, self.drop, self.latency, self.malformed))
+        return any((self.server_error, self.drop, self.latency, self.malformed, self.drop_after))
 
     def __str__(self) -> str:
         parts = [

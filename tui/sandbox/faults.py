@@ -1,10 +1,12 @@
 """The outermost ASGI layer: records every /api/ request and injects the configured faults
-(5xx answers, dropped connections, added latency, malformed bodies) from its own seeded RNG.
+(5xx answers, dropped connections, added latency, malformed bodies, and writes whose connection
+drops after the server applied them) from its own seeded RNG.
 
 A dropped connection starts a response and then raises `DroppedConnection`. Under uvicorn
 that closes the socket mid-response; under httpx.ASGITransport the exception propagates to the
 caller, and because it is an `httpx.RemoteProtocolError` the client sees the same transport
-error as over the network, never a 500.
+error as over the network, never a 500. A drop after a write is the same, once the handler has
+run and answered 2xx: the change is stored, and the client cannot know.
 """
 
 from __future__ import annotations
@@ -58,6 +60,10 @@ class _DropFilter(logging.Filter):
 logging.getLogger("uvicorn.error").addFilter(_DropFilter())
 
 
+#: The methods that change something on the server (a drop after one hides that it landed).
+_WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+
+
 def _json_response(status: int, body: dict[str, Any]) -> tuple[int, bytes, bytes]:
     return status, json.dumps(body).encode(), b"application/json"
 
@@ -109,6 +115,10 @@ class SandboxMiddleware:
                 return
             await self._truncated(scope, replay, send)
             return
+        roll -= faults.malformed
+        if roll < faults.drop_after and scope["method"] in _WRITE_METHODS:
+            await self._drop_after_write(scope, replay, send)
+            return
         await self.app(scope, replay, send)
 
     def _record(self, scope: Scope, body: bytes) -> None:
@@ -156,6 +166,24 @@ class SandboxMiddleware:
                 },
             )
         return 504, _GATEWAY_TIMEOUT_PAGE, b"text/html"
+
+    async def _drop_after_write(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the write; when it succeeded, start its answer and drop the connection (the
+        change is stored, the client never hears so). A refused write is answered as usual:
+        nothing was applied, so there is nothing to hide."""
+        messages: list[Message] = []
+
+        async def capture(message: Message) -> None:
+            messages.append(message)
+
+        await self.app(scope, receive, capture)
+        start = next((m for m in messages if m["type"] == "http.response.start"), None)
+        status = int(start.get("status", 500)) if start is not None else 500
+        if start is not None and 200 <= status < 300:
+            await send(start)
+            raise DroppedConnection()
+        for message in messages:
+            await send(message)
 
     async def _truncated(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the request, then send its body cut in half (a proxy gave up mid-body): the status
