@@ -197,7 +197,10 @@ examples:
     sandbox.add_argument(
         "--faults",
         metavar="SPEC",
-        help="injected faults, e.g. 5xx=0.1,drop=0.05,latency=0.2,malformed=0.02",
+        help=(
+            "injected faults, e.g. 5xx=0.1,drop=0.05,latency=0.2,malformed=0.02,dropafter=0.05"
+            " (dropafter: a write is applied, then its connection drops)"
+        ),
     )
     sandbox.add_argument("--seed", type=int, help="seed of the generated data")
     sandbox.add_argument(
