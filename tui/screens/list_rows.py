@@ -11,7 +11,9 @@ from typing import Any
 from textual.reactive import var
 from textual.worker import Worker
 
+from tui.api.errors import ApiError, NotFoundError
 from tui.api.models import Insight
+from tui.editing import may_have_been_applied
 from tui.paging import UNDO_SECONDS, Paging, Undoable, UndoWindow
 from tui.safe_text import clean
 from tui.screens.confirm import ConfirmScreen
@@ -65,9 +67,28 @@ class ListRows(ListRefresh):
             description=f"{verb} “{clean(before.display_name)}” as a favourite",
         )
 
+    async def _read_back(self, insight_id: int, error: ApiError) -> Insight | None:
+        """After a write failed with `error` that PostHog may have applied anyway (the answer was
+        lost): the server's copy now, None when it is gone (404). Raises `error` when the
+        failure cannot have been applied, or when the server cannot be asked either."""
+        if not may_have_been_applied(error):
+            raise error
+        try:
+            return await self.api.get_insight(insight_id, basic=True)
+        except NotFoundError:
+            return None
+        except ApiError:
+            raise error from None
+
     async def _save_favourite(self, before: Insight, favorited: bool) -> None:
         try:
-            saved = await self.api.update_insight(before.id, favorited=favorited)
+            try:
+                saved = await self.api.update_insight(before.id, favorited=favorited)
+            except ApiError as error:
+                fresh = await self._read_back(before.id, error)
+                if fresh is None or fresh.favorited != favorited:
+                    raise error from None
+                saved = fresh
         except BaseException:
             # Optimistic change: put the row back as the server still has it.
             self.table.replace_insight(before)
@@ -101,7 +122,14 @@ class ListRows(ListRefresh):
         )
 
     async def _delete(self, insight: Insight) -> None:
-        await self.api.soft_delete_insight(insight.id)
+        try:
+            await self.api.soft_delete_insight(insight.id)
+        except NotFoundError:
+            pass  # gone already (deleted elsewhere): the row goes, as asked
+        except ApiError as error:
+            # A deleted insight answers 404 to a read: that is how to tell it was applied.
+            if await self._read_back(insight.id, error) is not None:
+                raise error from None
         index = self.table.remove_insight(insight.id)
         self.paging = self.paging.count_changed(-1)
         self._deleted.add(insight, index if index is not None else 0)
@@ -128,7 +156,13 @@ class ListRows(ListRefresh):
 
     async def _restore(self, entry: Undoable[Insight]) -> None:
         try:
-            restored = await self.api.restore_insight(entry.item.id)
+            try:
+                restored = await self.api.restore_insight(entry.item.id)
+            except ApiError as error:
+                fresh = await self._read_back(entry.item.id, error)
+                if fresh is None:  # still deleted: the restore did not land
+                    raise error from None
+                restored = fresh
         except BaseException:
             # Keep the chance to try again while the window lasts.
             self._deleted.put_back(entry)
