@@ -16,6 +16,8 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
 from tui.api.models import InsightKind
+from tui.screens.insight_detail import InsightDetailScreen
+from tui.screens.insight_list import InsightListScreen
 from tui.widgets.funnel_bars import FunnelBars
 from tui.widgets.results_view import ResultsView
 
@@ -131,3 +133,20 @@ async def test_a_result_nothing_can_draw_is_a_message_in_the_pane() -> None:
         assert app.is_running and app.return_code is None
         assert results.current == "empty"
         assert "cannot be shown" in str(app.query_one("#results-empty-message").render())
+
+
+async def test_an_insight_that_fails_to_load_in_an_unexpected_way_stops_saying_loading(
+    make_hog_app: Any, sandbox_state: Any
+) -> None:
+    # The sandbox cannot encode -inf (JSON has no such number): its handler raises, and over the
+    # in-process transport that reaches the client as a plain ValueError, not an ApiError.
+    insight = first_insight(sandbox_state, "TrendsQuery")
+    sandbox_state.insights[insight["id"]]["description"] = float("-inf")
+    app = make_hog_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, InsightListScreen))
+        screen = InsightDetailScreen(insight["id"])
+        await app.push_screen(screen)
+        await until(pilot, lambda: screen.load_failed is not None)
+        assert "Could not load the insight" in screen.load_failed
+        assert not screen.loading_insight

@@ -288,11 +288,11 @@ class InsightDetailScreen(DetailSaving, DetailRefresh):
             self._offer_draft()
         self._load_sharing()
 
-    def _load_failed_with(self, error: ApiError) -> None:
+    def _load_failed_with(self, error: BaseException | None) -> None:
         if isinstance(error, NotFoundError):
             words = "This insight does not exist (any more): it may have been deleted."
         else:
-            words = f"Could not load the insight: {error}"
+            words = f"Could not load the insight: {error_text(error)}"
         self.loading_insight = False
         self.load_failed = words
         self.notify(words, severity="error", markup=False)
@@ -323,10 +323,11 @@ class InsightDetailScreen(DetailSaving, DetailRefresh):
         if event.state is not WorkerState.ERROR:
             return
         error = worker.error
+        if worker.group == _LOAD:
+            # Whatever went wrong, the screen must stop saying "loading" and say so.
+            self._load_failed_with(error)
+            return
         if isinstance(error, ApiError):
-            if worker.group == _LOAD:
-                self._load_failed_with(error)
-                return
             if worker.group == _SHARING:
                 self.query_one("#info-sharing", Static).update(safe_text(f"Unknown: {error}"))
                 return
