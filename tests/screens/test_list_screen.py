@@ -137,7 +137,12 @@ async def test_search_is_debounced_and_stale_answers_are_dropped(
         tbl = await loaded(pilot)
         before = len(list_requests(sandbox_state))
         await pilot.press("slash", *"retention")
-        await until(pilot, lambda: any(r.get("search") for r in list_requests(sandbox_state)))
+        # Wait for the whole word's request: on a loaded machine a pause between two keys may
+        # outlast the debounce, and "no worker running" holds in the gap before the next search.
+        await until(
+            pilot,
+            lambda: any(r.get("search") == ["retention"] for r in list_requests(sandbox_state)),
+        )
         await until(pilot, lambda: not len(app.workers))
         searches = [r["search"] for r in list_requests(sandbox_state)[before:] if "search" in r]
         # typing nine letters asked the server once (or twice at most on a slow machine),
