@@ -19,6 +19,7 @@ from sharing_support import (
     shown_text,
 )
 from support import notifications, until
+from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from tui.api.errors import error_from_response
@@ -223,6 +224,15 @@ async def test_add_a_password_shown_once_then_remove_it(
         assert any(text == "Password removed." for text in notifications(app))
 
 
+async def add_password_dialog(pilot: Pilot[Any], screen: Any) -> None:
+    """Turn password protection on (`p`), then open the add-password dialog (`a`)."""
+    await pilot.press("p")
+    await until(pilot, lambda: screen.sharing is not None and screen.sharing.password_required)
+    await not_busy(pilot, screen)
+    await pilot.press("a")
+    await until(pilot, lambda: isinstance(pilot.app.screen, AddPasswordDialog))
+
+
 async def test_an_empty_password_lets_posthog_make_one(
     make_hog_app: Any, sandbox_state: Any
 ) -> None:
@@ -230,11 +240,7 @@ async def test_an_empty_password_lets_posthog_make_one(
     app = make_hog_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_panel(pilot, insight)
-        await pilot.press("p")
-        await until(pilot, lambda: screen.sharing is not None and screen.sharing.password_required)
-        await not_busy(pilot, screen)
-        await pilot.press("a")
-        await until(pilot, lambda: isinstance(app.screen, AddPasswordDialog))
+        await add_password_dialog(pilot, screen)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, NewPasswordDialog))
         made = str(app.screen.query_one("#new-password", Static).render())
@@ -250,11 +256,7 @@ async def test_a_short_password_is_refused_before_sending(
     app = make_hog_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_panel(pilot, insight)
-        await pilot.press("p")
-        await until(pilot, lambda: screen.sharing is not None and screen.sharing.password_required)
-        await not_busy(pilot, screen)
-        await pilot.press("a")
-        await until(pilot, lambda: isinstance(app.screen, AddPasswordDialog))
+        await add_password_dialog(pilot, screen)
         app.screen.query_one("#password-value", Input).focus()
         await pilot.press(*"short", "enter")
         await pilot.pause()
