@@ -68,3 +68,36 @@ async def start_worker(job: RefreshJob) -> asyncio.Task[None]:
     task = asyncio.create_task(worker())
     await asyncio.wait_for(running.wait(), timeout=5)
     return task
+
+
+def count_requests(state: Any, method: str, suffix: str) -> int:
+    """How many `method` requests to a path ending in `suffix` the sandbox saw."""
+    return sum(1 for m, p, _, _ in state.requests if m == method and p.endswith(suffix))
+
+
+def answers_spoiled(app: Any, spoil: Any, times: int | None = None) -> Any:
+    """The sandbox behind a broken proxy: the first `times` answers (all, if None) are passed
+    through `spoil(status, headers, body) -> (status, headers, body)`."""
+    spoiled = 0
+
+    async def proxy(scope: Any, receive: Any, send: Any) -> None:
+        nonlocal spoiled
+        if scope["type"] != "http" or (times is not None and spoiled >= times):
+            await app(scope, receive, send)
+            return
+        spoiled += 1
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await app(scope, receive, capture)
+        status, headers, body = spoil(start["status"], start["headers"], b"".join(chunks))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return proxy

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from api_helpers import FAST_RETRY, SharedClock, sandbox
+from api_helpers import FAST_RETRY, SharedClock, answers_spoiled, count_requests, sandbox
 from support import SANDBOX_BASE_URL, make_api
 
 from tui.api import (
@@ -36,34 +36,15 @@ def deep_json(depth: int = DEEP) -> bytes:
     return b'{"a":' * depth + b"1" + b"}" * depth
 
 
-def _count(state: Any, method: str, suffix: str) -> int:
-    return sum(1 for m, p, _, _ in state.requests if m == method and p.endswith(suffix))
-
-
 def rewriting(app: Any, rewrite: Callable[[int, bytes], tuple[int, bytes]]) -> Any:
     """The sandbox behind a proxy that passes every answer through `rewrite(status, body)`."""
 
-    async def proxy(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
+    def spoil(status: int, headers: Any, body: bytes) -> tuple[int, Any, bytes]:
+        status, body = rewrite(status, body)
+        kept = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+        return status, [*kept, (b"content-length", str(len(body)).encode())], body
 
-        async def capture(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await app(scope, receive, capture)
-        status, body = rewrite(start["status"], b"".join(chunks))
-        headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-
-    return proxy
+    return answers_spoiled(app, spoil)
 
 
 def with_deep_queries(app: Any) -> Any:
@@ -88,7 +69,7 @@ async def test_a_deeply_nested_insight_is_an_unexpected_answer_in_words() -> Non
     assert f"/insights/{target}/" in message
     assert DEMO_API_KEY not in message
     # A proper answer, however odd: asking again would get the same.
-    assert _count(state, "GET", f"/insights/{target}/") == 1
+    assert count_requests(state, "GET", f"/insights/{target}/") == 1
 
 
 async def test_a_deeply_nested_row_is_skipped_and_the_rest_of_the_page_shows() -> None:
@@ -159,7 +140,7 @@ async def test_a_post_under_5xx_is_never_sent_again() -> None:
                 continue
             made += 1
     names = [i["name"] for i in state.insights.values() if str(i["name"]).startswith("Once ")]
-    assert _count(state, "POST", "/insights/") == 15  # one try each, answered or not
+    assert count_requests(state, "POST", "/insights/") == 15  # one try each, answered or not
     assert len(names) == len(set(names))
     assert made < 15  # the faults did hit some creates, and those were not retried
 
@@ -291,7 +272,7 @@ async def test_a_patch_whose_connection_broke_after_sending_is_not_sent_again() 
         with pytest.raises(NetworkError) as caught:
             await api.update_insight(1000, name="Maybe saved")
     assert caught.value.sent
-    assert _count(state, "PATCH", "/insights/1000/") == 1
+    assert count_requests(state, "PATCH", "/insights/1000/") == 1
 
 
 async def test_an_enormous_error_detail_does_not_flood_the_message() -> None:

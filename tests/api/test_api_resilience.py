@@ -8,7 +8,14 @@ from typing import Any
 
 import httpx
 import pytest
-from api_helpers import FAST_RETRY, SharedClock, eventually, sandbox
+from api_helpers import (
+    FAST_RETRY,
+    SharedClock,
+    answers_spoiled,
+    count_requests,
+    eventually,
+    sandbox,
+)
 from support import SANDBOX_BASE_URL, TRENDS_QUERY, make_api
 
 from tui.api import (
@@ -28,10 +35,6 @@ def _app(**config: Any) -> Any:
     return sandbox(**{"insights": 60, **config})
 
 
-def _count(state: Any, method: str, suffix: str) -> int:
-    return sum(1 for m, p, _, _ in state.requests if m == method and p.endswith(suffix))
-
-
 async def test_paging_everything_through_server_errors_and_drops() -> None:
     app = _app(insights=300, faults=FaultSpec(server_error=0.3, drop=0.1, seed=4))
     state = app.state.sandbox
@@ -40,7 +43,7 @@ async def test_paging_everything_through_server_errors_and_drops() -> None:
     visible = {i["id"] for i in state.insights.values() if not i["deleted"]}
     assert set(ids) == visible and len(ids) == len(visible)
     pages = -(-len(visible) // 25)
-    assert _count(state, "GET", "/insights/") > pages  # some pages took more than one try
+    assert count_requests(state, "GET", "/insights/") > pages  # some pages took more than one try
 
 
 async def test_paging_across_more_than_a_thousand_insights() -> None:
@@ -65,7 +68,7 @@ async def test_a_create_is_never_sent_twice(fault: FaultSpec, error: type[Except
     async with make_api(app, **FAST_RETRY) as api:
         with pytest.raises(error):
             await api.create_insight(name="Only once")
-    assert _count(state, "POST", "/insights/") == 1
+    assert count_requests(state, "POST", "/insights/") == 1
 
 
 async def test_a_patch_is_sent_again_after_server_errors_then_gives_up_in_words() -> None:
@@ -76,7 +79,7 @@ async def test_a_patch_is_sent_again_after_server_errors_then_gives_up_in_words(
     async with make_api(app, **FAST_RETRY) as api:
         with pytest.raises(ServerError):
             await api.update_insight(1000, name="Until it gives up")
-    assert _count(state, "PATCH", "/insights/1000/") > 1
+    assert count_requests(state, "PATCH", "/insights/1000/") > 1
 
 
 async def test_a_create_that_never_connected_is_retried() -> None:
@@ -99,7 +102,7 @@ async def test_a_create_that_never_connected_is_retried() -> None:
     ) as api:
         created = await api.create_insight(name="After a refused connection")
     assert refused == 1
-    assert _count(state, "POST", "/insights/") == 1
+    assert count_requests(state, "POST", "/insights/") == 1
     assert state.insights[created.id]["name"] == "After a refused connection"
 
 
@@ -177,34 +180,6 @@ async def test_concurrent_requests_share_one_pacer() -> None:
     assert pacer.waited >= 120  # ten requests at four a minute: two full waits
 
 
-def _answers_spoiled(app: Any, spoil: Any, times: int | None = None) -> Any:
-    """The sandbox behind a broken proxy: the first `times` answers (all, if None) are passed
-    through `spoil(status, headers, body) -> (status, headers, body)`."""
-    spoiled = 0
-
-    async def proxy(scope: Any, receive: Any, send: Any) -> None:
-        nonlocal spoiled
-        if scope["type"] != "http" or (times is not None and spoiled >= times):
-            await app(scope, receive, send)
-            return
-        spoiled += 1
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
-
-        async def capture(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await app(scope, receive, capture)
-        status, headers, body = spoil(start["status"], start["headers"], b"".join(chunks))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-
-    return proxy
-
-
 def _garbled(status: int, headers: Any, body: bytes) -> tuple[int, Any, bytes]:
     """JSON cut in half, with a consistent length: invalid JSON labelled application/json."""
     cut = body[: len(body) // 2]
@@ -223,14 +198,14 @@ def _login_page(status: int, headers: Any, body: bytes) -> tuple[int, Any, bytes
 
 
 def _gets(state: Any, suffix: str = "/insights/") -> int:
-    return _count(state, "GET", suffix)
+    return count_requests(state, "GET", suffix)
 
 
 @pytest.mark.parametrize("spoil", [_garbled, _cut_short], ids=["garbled", "cut-short"])
 async def test_a_cut_off_json_answer_to_a_get_is_retried(spoil: Any) -> None:
     app = _app()
     state = app.state.sandbox
-    async with make_api(_answers_spoiled(app, spoil, times=2), **FAST_RETRY) as api:
+    async with make_api(answers_spoiled(app, spoil, times=2), **FAST_RETRY) as api:
         page = await api.list_insights(limit=5)
     assert page.count == len([i for i in state.insights.values() if not i["deleted"]])
     assert len(page.results) == 5
@@ -240,7 +215,7 @@ async def test_a_cut_off_json_answer_to_a_get_is_retried(spoil: Any) -> None:
 async def test_a_persistently_cut_off_answer_says_so() -> None:
     app = _app()
     state = app.state.sandbox
-    async with make_api(_answers_spoiled(app, _garbled), **FAST_RETRY) as api:
+    async with make_api(answers_spoiled(app, _garbled), **FAST_RETRY) as api:
         with pytest.raises(UnexpectedResponseError) as caught:
             await api.get_insight(1000)
     message = str(caught.value)
@@ -252,18 +227,18 @@ async def test_a_persistently_cut_off_answer_says_so() -> None:
 async def test_a_cut_off_answer_to_a_create_is_not_sent_again() -> None:
     app = _app()
     state = app.state.sandbox
-    async with make_api(_answers_spoiled(app, _garbled), **FAST_RETRY) as api:
+    async with make_api(answers_spoiled(app, _garbled), **FAST_RETRY) as api:
         with pytest.raises(UnexpectedResponseError) as caught:
             await api.create_insight(name="Made once")
     assert "may have been saved" in str(caught.value)
-    assert _count(state, "POST", "/insights/") == 1
+    assert count_requests(state, "POST", "/insights/") == 1
     assert [i["name"] for i in state.insights.values()].count("Made once") == 1
 
 
 async def test_a_login_page_instead_of_json_is_tried_twice_more_then_explained() -> None:
     app = _app()
     state = app.state.sandbox
-    async with make_api(_answers_spoiled(app, _login_page), **FAST_RETRY) as api:
+    async with make_api(answers_spoiled(app, _login_page), **FAST_RETRY) as api:
         with pytest.raises(UnexpectedResponseError) as caught:
             await api.list_insights(limit=1)
     assert "web page" in str(caught.value)
@@ -353,13 +328,15 @@ async def test_a_read_timeout_is_retried_for_a_get_but_never_for_a_create() -> N
             with pytest.raises(NetworkError) as write:
                 await api.create_insight(name="Maybe made")
         # The client is closed: whatever reached the server by now is all it will ever get.
-        await eventually(lambda: _gets(state) >= 3 and _count(state, "POST", "/insights/") >= 1)
+        await eventually(
+            lambda: _gets(state) >= 3 and count_requests(state, "POST", "/insights/") >= 1
+        )
     finally:
         handle.stop()
     assert read.value.timeout and write.value.timeout
     assert "timed out" in str(read.value)
     assert _gets(state) == 3  # tried again, up to the attempt limit
-    assert _count(state, "POST", "/insights/") == 1  # a create that may have arrived: once
+    assert count_requests(state, "POST", "/insights/") == 1  # a create that may have arrived: once
 
 
 async def test_the_default_client_never_trips_the_default_limits() -> None:
