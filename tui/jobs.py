@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
 
 from tui.api import RefreshJob, RefreshMode, RefreshState, RefreshUpdate
 from tui.api.models import Insight, QueryProgress
@@ -371,26 +371,36 @@ _STALE_AFTER: Mapping[str | None, timedelta] = {
 }
 
 
-def _interval(query: Any) -> str | None:
-    if not isinstance(query, dict):
-        return None
-    source = query.get("source")
-    interval = (source if isinstance(source, dict) else query).get("interval")
-    return interval if isinstance(interval, str) else None
+class Refreshable(Protocol):
+    """What staleness is judged on: an `Insight` or the list's `InsightRow`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def last_refresh(self) -> datetime | None: ...
+    @property
+    def cache_target_age(self) -> datetime | None: ...
+    @property
+    def next_allowed_client_refresh(self) -> datetime | None: ...
+    @property
+    def interval(self) -> str | None: ...
 
 
-def is_stale(insight: Insight, now: datetime) -> bool:
+R = TypeVar("R", bound=Refreshable)
+
+
+def is_stale(insight: Refreshable, now: datetime) -> bool:
     """Whether the server would recalculate `insight` on an `async` refresh: never calculated,
     or older than its cache age (`cache_target_age`, else PostHog's threshold for its interval)."""
     if insight.last_refresh is None:
         return True
     if insight.cache_target_age is not None:
         return now >= as_utc(insight.cache_target_age)
-    threshold = _STALE_AFTER.get(_interval(insight.query), _STALE_AFTER[None])
+    threshold = _STALE_AFTER.get(insight.interval, _STALE_AFTER[None])
     return now >= as_utc(insight.last_refresh) + threshold
 
 
-def refresh_allowed(insight: Insight, now: datetime, learnt: datetime | None = None) -> bool:
+def refresh_allowed(insight: Refreshable, now: datetime, learnt: datetime | None = None) -> bool:
     """Whether the server allows a refresh now (`next_allowed_client_refresh`, from the insight
     or learnt from a refresh in this run)."""
     moments = [m for m in (insight.next_allowed_client_refresh, learnt) if m is not None]
@@ -398,11 +408,11 @@ def refresh_allowed(insight: Insight, now: datetime, learnt: datetime | None = N
 
 
 def stale_in_view(
-    insights: Iterable[Insight], now: datetime, registry: RefreshRegistry
-) -> tuple[list[Insight], int]:
+    insights: Iterable[R], now: datetime, registry: RefreshRegistry
+) -> tuple[list[R], int]:
     """The insights to refresh for "every stale insight in view", and how many stale ones the
     server does not allow yet. Those already refreshing are left out."""
-    chosen: list[Insight] = []
+    chosen: list[R] = []
     held_back = 0
     for insight in insights:
         if registry.active(insight.id) is not None or not is_stale(insight, now):

@@ -323,6 +323,16 @@ class Insight(WireModel):
         return kind.label
 
     @property
+    def interval(self) -> str | None:
+        """The query's interval ("day", "hour", ...), which sets how soon a result goes stale."""
+        query = self.query
+        if not isinstance(query, dict):
+            return None
+        source = query.get("source")
+        interval = (source if isinstance(source, dict) else query).get("interval")
+        return interval if isinstance(interval, str) else None
+
+    @property
     def query_kind(self) -> str | None:
         """The raw kind of the query's source node, e.g. "TrendsQuery" or "HogQLQuery"."""
         return _source_kind(self.query)
