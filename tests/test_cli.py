@@ -4,7 +4,6 @@ sandbox command as a real subprocess, and the rules for opening the app."""
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import os
 import selectors
@@ -25,6 +24,7 @@ import keyring.backends.fail
 import pytest
 
 import tui
+from tests.cli_support import run_cli
 from tui import config, credentials
 from tui.cli import main
 from tui.cli.app import prepare_session
@@ -39,18 +39,6 @@ from tui.sandbox import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def run_cli(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    *argv: str,
-    stdin: str = "",
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def login(
@@ -200,7 +188,7 @@ def test_status_says_where_the_key_comes_from_and_never_shows_it(
     monkeypatch.setenv("POSTHOG_PERSONAL_API_KEY", "phx_env_key_that_is_wrong")
     monkeypatch.setenv("POSTHOG_PROJECT_ID", "1")
     status, out, err = run_cli(capsys, monkeypatch, "auth", "status", "--check")
-    assert status == 1
+    assert status == 3  # the server refused the key
     assert "environment variable POSTHOG_PERSONAL_API_KEY" in out
     assert "project   1  (from environment variable POSTHOG_PROJECT_ID)" in out
     assert "refuses: Wrong API key" in out
@@ -215,7 +203,7 @@ def test_status_without_a_keyring_explains(
 
     status, out, _ = run_cli(capsys, monkeypatch, "auth", "status")
 
-    assert status == 1
+    assert status == 3  # no usable key
     assert "No usable system keyring" in out
     assert "export POSTHOG_PERSONAL_API_KEY=" in out
 
@@ -276,10 +264,10 @@ def other_host() -> Iterator[tuple[str, list[str]]]:
 @pytest.mark.parametrize(
     ("how", "argv", "exit_status"),
     [
-        ("env", ["auth", "status", "--check"], 1),
-        ("flag", ["auth", "status", "--check"], 1),
-        ("env", ["export", "1"], 2),
-        ("flag", ["export", "1"], 2),
+        ("env", ["auth", "status", "--check"], 3),
+        ("flag", ["auth", "status", "--check"], 3),
+        ("env", ["export", "1"], 3),
+        ("flag", ["export", "1"], 3),
     ],
 )
 def test_a_stored_key_is_never_sent_to_another_host(
@@ -319,7 +307,7 @@ def test_another_host_gets_the_key_from_the_environment_only(
 
     status, out, _ = run_cli(capsys, monkeypatch, "auth", "status", "--check", "--host", url)
 
-    assert status == 1  # the recorder refuses every key
+    assert status == 3  # the recorder refuses every key
     assert "environment variable POSTHOG_PERSONAL_API_KEY" in out
     assert seen and set(seen) == {"Bearer phx_for_the_other_host"}
 
@@ -361,7 +349,7 @@ def test_login_to_another_host_leaves_no_old_key_behind(
     with pytest.raises(credentials.CredentialsError, match="belongs to"):
         credentials.resolve_api_key(Profile("sb", other_name, DEFAULT_PROJECT_ID))
     status, out, _ = run_cli(capsys, monkeypatch, "auth", "status", "--host", other_name)
-    assert status == 1
+    assert status == 3
     assert "API key   none." in out
 
 
@@ -432,7 +420,7 @@ def test_a_profile_without_a_key_does_not_open_the_app(
 
     status, _, err = run_cli(capsys, monkeypatch)
 
-    assert status == 2
+    assert status == 3  # no key: an auth failure
     assert err.startswith("hogtui: No API key for profile 'work'")
     assert len(err.strip().splitlines()) == 1
 
@@ -497,7 +485,7 @@ def test_export_writes_the_insight_to_stdout(
     assert first["short_id"] in out
 
     status, out, err = run_cli(capsys, monkeypatch, "export", "999999")
-    assert status == 1
+    assert status == 5  # not found
     assert out == ""
     assert "No insight '999999'" in err
 
@@ -529,7 +517,7 @@ def test_demo_export_reads_the_built_in_demo_data(
     assert first["short_id"] in out.splitlines()[1]
 
     status, out, err = run_cli(capsys, monkeypatch, "--demo", "export", "999999")
-    assert status == 1
+    assert status == 5  # not found
     assert err == "hogtui: No insight '999999' in the demo data.\n"
 
     status, out, err = run_cli(capsys, monkeypatch, "--demo", "export", "1", "--host", "eu")

@@ -9,8 +9,10 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from tui.cli.common import EXIT_FAILURE, EXIT_USAGE, CliError, say
+from tui.cli.common import EXIT_AUTH, EXIT_FAILURE, EXIT_USAGE, CliError, failure_of, say
+from tui.cli.output import write_json
 from tui.cli.target import resolve
 from tui.config import (
     DEFAULT_PROFILE_NAME,
@@ -177,17 +179,41 @@ def cmd_auth_logout(args: argparse.Namespace) -> int:
 
 
 def cmd_auth_status(args: argparse.Namespace) -> int:
+    """The profile in use, where its key comes from and (with --check) whether the server takes
+    it; `--json` writes the same as one object (fields in the README). Exit 3 when there is no
+    profile or key, or the server refuses the key."""
     import asyncio
 
     from tui.credentials import CredentialsError, resolve_api_key
     from tui.session import AccessCheckError, check_access
 
+    as_json = getattr(args, "json", False)
+    if getattr(args, "demo", False):
+        return _demo_status(args, as_json=as_json)
     resolved = resolve(args)
     if resolved is None:
-        print(f"Not logged in: no profile in {load_config().path}.")
-        print("Run `hogtui auth login`, or `hogtui --demo` to try the app without an account.")
-        return EXIT_FAILURE
+        if as_json:
+            write_json({"logged_in": False, "config": str(load_config().path)})
+        else:
+            print(f"Not logged in: no profile in {load_config().path}.")
+            print("Run `hogtui auth login`, or `hogtui --demo` to try the app without an account.")
+        return EXIT_AUTH
     profile = resolved.profile
+    status: dict[str, Any] = {
+        "logged_in": True,
+        "profile": profile.name,
+        "saved": resolved.saved,
+        "host": profile.host,
+        "host_from": resolved.origins["host"],
+        "project_id": profile.project_id,
+        "project_from": resolved.origins["project_id"],
+        "ca_bundle": profile.ca_bundle,
+        "read_only": profile.read_only,
+        "key_source": None,
+        "key_problem": None,
+        "server": "not asked",
+        "server_message": None,
+    }
     saved = "" if resolved.saved else " (not saved; from flags or environment)"
     rows = [
         ("profile", f"{profile.name}{saved}"),
@@ -200,25 +226,77 @@ def cmd_auth_status(args: argparse.Namespace) -> int:
         rows.append(("read-only", f"yes  (from {resolved.origins['read_only']})"))
     else:
         rows.append(("read-only", "no"))
+    exit_status = 0
     try:
         key = resolve_api_key(profile)
     except CredentialsError as exc:
         rows.append(("API key", f"none. {exc}"))
-        _print_rows(rows)
-        return EXIT_FAILURE
-    rows.append(("API key", f"from the {key.source}"))
-    status = 0
-    if args.check:
-        try:
-            asyncio.run(check_access(profile, key.key))
-            rows.append(("server", "accepts the key"))
-        except AccessCheckError as exc:
-            rows.append(("server", f"refuses: {exc}"))
-            status = EXIT_FAILURE
+        status["key_problem"] = str(exc)
+        exit_status = EXIT_AUTH
     else:
-        rows.append(("server", "not asked (add --check)"))
-    _print_rows(rows)
-    return status
+        rows.append(("API key", f"from the {key.source}"))
+        status["key_source"] = key.source
+        if args.check:
+            try:
+                asyncio.run(check_access(profile, key.key))
+                rows.append(("server", "accepts the key"))
+                status["server"] = "accepts"
+            except AccessCheckError as exc:
+                cause = failure_of(exc.__context__) if exc.__context__ else None
+                exit_status = cause.status if cause is not None else EXIT_FAILURE
+                refused = exit_status == EXIT_AUTH
+                rows.append(("server", f"{'refuses' if refused else 'cannot tell'}: {exc}"))
+                status.update(server="refuses" if refused else "error", server_message=str(exc))
+        else:
+            rows.append(("server", "not asked (add --check)"))
+    if as_json:
+        write_json(status)
+    else:
+        _print_rows(rows)
+    return exit_status
+
+
+def _demo_status(args: argparse.Namespace, *, as_json: bool) -> int:
+    """`--demo auth status`: the demo sandbox this process serves, and its built-in key."""
+    import asyncio
+
+    from tui.cli.target import demo_sandbox
+    from tui.session import AccessCheckError, check_access
+
+    with demo_sandbox(args) as (profile, key):
+        server = "not asked"
+        if args.check:
+            try:
+                asyncio.run(check_access(profile, key))
+                server = "accepts"
+            except AccessCheckError:
+                server = "refuses"
+    status: dict[str, Any] = {
+        "logged_in": True,
+        "profile": profile.name,
+        "saved": False,
+        "host": profile.host,
+        "host_from": "--demo",
+        "project_id": profile.project_id,
+        "project_from": "--demo",
+        "ca_bundle": None,
+        "read_only": profile.read_only,
+        "key_source": "demo sandbox",
+        "key_problem": None,
+        "server": server,
+        "server_message": None,
+    }
+    if as_json:
+        write_json(status)
+    else:
+        _print_rows(
+            [
+                ("profile", "demo (the built-in sandbox, served while the command runs)"),
+                ("API key", "the demo sandbox's own"),
+                ("server", server),
+            ]
+        )
+    return 0 if server != "refuses" else EXIT_AUTH
 
 
 def _print_rows(rows: Sequence[tuple[str, str]]) -> None:

@@ -1,14 +1,21 @@
-"""What every command shares: `CliError`, the exit statuses and the one-line messages on stderr.
-`tui.cli.main` turns a `CliError` into its line and its status, so no traceback reaches the user."""
+"""What every command shares: `CliError`, the exit statuses, the one-line messages on stderr, and
+`failure_of`, the one place that turns a client error into a message and an exit status.
+`tui.cli.main` reports a `CliError` or an `ApiError` as its line and its status, so no traceback
+reaches the user."""
 
 from __future__ import annotations
 
+import math
 import sys
 
-# Exit statuses: 1 = the server or the network said no, 2 = usage, configuration or credentials.
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+# Exit statuses, documented in the README; scripts rely on them.
+EXIT_OK = 0
+EXIT_FAILURE = 1  # the server or the network said no
+EXIT_USAGE = 2  # usage or configuration
+EXIT_AUTH = 3  # no API key, or the server refused it (401) or refused access (403)
+EXIT_RATE_LIMITED = 4  # 429: the wait is on stderr
+EXIT_NOT_FOUND = 5  # no such insight
+EXIT_INTERRUPTED = 130  # Ctrl-C
 
 
 class CliError(Exception):
@@ -22,3 +29,32 @@ class CliError(Exception):
 def say(message: str) -> None:
     """A line for the person at the terminal, on stderr so stdout stays the command's output."""
     print(message, file=sys.stderr, flush=True)
+
+
+def failure_of(error: BaseException) -> CliError | None:
+    """The message and exit status for a client error (`tui.api.errors`), or None for any other
+    exception. Imported lazily: `tui.api` loads httpx, which `--help` must not."""
+    if "tui.api.errors" not in sys.modules:
+        return None  # nothing that could raise one was ever imported
+    from tui.api.errors import (
+        ApiError,
+        AuthenticationError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitedError,
+    )
+    from tui.safe_text import clean
+
+    if not isinstance(error, ApiError):
+        return None
+    message = clean(str(error)) or type(error).__name__
+    if isinstance(error, AuthenticationError | PermissionDeniedError):
+        return CliError(message, EXIT_AUTH)
+    if isinstance(error, RateLimitedError):
+        wait = error.retry_after
+        if wait is not None and math.isfinite(wait) and "Try again in" not in message:
+            message = f"{message} Wait {math.ceil(wait)} s before trying again."
+        return CliError(message, EXIT_RATE_LIMITED)
+    if isinstance(error, NotFoundError):
+        return CliError(message, EXIT_NOT_FOUND)
+    return CliError(message, EXIT_FAILURE)

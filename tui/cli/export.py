@@ -1,63 +1,86 @@
-"""`hogtui export`: one insight to stdout as CSV or JSON, by numeric id or short id, from the
-resolved profile or (with `--demo`) from the demo sandbox served in this process."""
+"""`hogtui insights export`: one insight's results as a table (`tui.results_table`) in CSV or
+JSON, to stdout or a file; `--raw` keeps the server's own flattened `?format=csv` form. `hogtui
+export` is the older spelling of `insights export --raw` and stays for scripts that use it."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
-from typing import Literal
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
-from tui.cli.common import CliError
-from tui.cli.target import demo_sandbox, require_profile
-from tui.config import Profile
+from tui.cli.common import EXIT_FAILURE, EXIT_USAGE, CliError, say
+from tui.cli.output import write
+from tui.cli.target import Target, run_with_api
+
+if TYPE_CHECKING:
+    from tui.api import InsightsAPI
+
+Format = Literal["csv", "json"]
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    if args.demo:
-        with demo_sandbox(args) as (profile, key):
-            text = _fetch(profile, key, args.insight.strip(), args.format, "the demo data")
-    else:
-        from tui.credentials import resolve_api_key
-
-        profile = require_profile(args).profile
-        where = f"project {profile.project_id} on {profile.host}"
-        key = resolve_api_key(profile).key
-        text = _fetch(profile, key, args.insight.strip(), args.format, where)
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader (e.g. `| head`) went away; that is not an error worth a message.
-        _silence_stdout()
+    """`hogtui export ID`: the server's own export, as before `insights export` existed."""
+    write(_fetch(args, args.format, raw=True))
     return 0
 
 
-def _fetch(
-    profile: Profile, key: str, wanted: str, format: Literal["csv", "json"], where: str
-) -> str:
-    """The exported text; `where` names the project in the not-found message."""
-    import asyncio
+def cmd_insights_export(args: argparse.Namespace) -> int:
+    fmt = _format(args)
+    text = _fetch(args, fmt, raw=args.raw)
+    if args.output in (None, "-"):
+        write(text)
+    else:
+        _write_file(Path(args.output), text)
+        say(f"Wrote {args.output}")
+    return 0
 
-    from tui.api.errors import ApiError, NotFoundError
-    from tui.session import open_api
 
-    async def export() -> str:
-        async with open_api(profile, key) as api:
-            if wanted.isdigit():
-                insight_id = int(wanted)
-            else:
-                insight_id = (await api.get_insight_by_short_id(wanted)).id
-            return await api.export_insight(insight_id, format=format)
+def _format(args: argparse.Namespace) -> Format:
+    from tui.results_table import format_for_path
 
+    if args.format is not None:
+        chosen: Format = args.format
+        return chosen
+    if args.output not in (None, "-"):
+        return format_for_path(args.output) or "csv"
+    return "csv"
+
+
+def _fetch(args: argparse.Namespace, fmt: Format, *, raw: bool) -> str:
+    from tui.cli.insights import find_insight
+
+    async def work(api: InsightsAPI, target: Target) -> str:
+        from tui.results_table import export_text
+
+        if raw:
+            insight_id = (await find_insight(api, args.insight, target)).id
+            return await api.export_insight(insight_id, format=fmt)
+        insight = await find_insight(api, args.insight, target, refresh=args.refresh)
+        try:
+            return export_text(insight, fmt)
+        except ValueError as exc:  # no result yet, or one with no table form
+            hint = f" (`hogtui insights refresh {insight.id} --wait` calculates one)"
+            more = hint if insight.result is None else ""
+            raise CliError(f"{exc}{more}", EXIT_FAILURE) from None
+
+    return run_with_api(args, work)
+
+
+def _write_file(path: Path, text: str) -> None:
+    """Write all of `text` or nothing: a half-written export must not look like a whole one."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise CliError(f"No such directory: {directory}", EXIT_USAGE)
     try:
-        return asyncio.run(export())
-    except NotFoundError:
-        raise CliError(f"No insight {wanted!r} in {where}.") from None
-    except ApiError as exc:
-        raise CliError(f"Export failed: {str(exc) or type(exc).__name__}") from None
-
-
-def _silence_stdout() -> None:
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise CliError(f"Cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise CliError(f"Cannot write {path}: {exc.strerror or exc}") from None

@@ -1,6 +1,7 @@
 """The argparse tree of `hogtui`: global flags, `auth login|logout|status`, `sandbox`, `export`,
-with help texts and examples. Building it imports only the command modules, whose heavy imports
-(Textual, httpx, keyring) wait inside the commands, so `--help` and `--version` start fast."""
+`insights …` (its own tree in `insights_parser`), with help texts and examples. Building it
+imports only the command modules, whose heavy imports (Textual, httpx, keyring) wait inside the
+commands, so `--help` and `--version` start fast."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tui.cli.app import cmd_open
 from tui.cli.auth import cmd_auth_login, cmd_auth_logout, cmd_auth_status
 from tui.cli.common import EXIT_USAGE
 from tui.cli.export import cmd_export
+from tui.cli.insights_parser import add_insights_commands
 from tui.cli.sandbox import cmd_sandbox
 from tui.config import HOST_ENV, PROJECT_ENV, READ_ONLY_ENV
 
@@ -29,7 +31,8 @@ examples:
   hogtui --profile work               open another saved profile
   hogtui --host eu --project 12345    override the profile for this run
   hogtui --read-only --profile prod   look around production; nothing can be changed
-  hogtui export AaVQ8Ijw --format csv > insight.csv
+  hogtui insights list                list insights (insights --help: get, refresh, export, …)
+  hogtui insights export AaVQ8Ijw > insight.csv
   hogtui sandbox                      serve the demo data on http://127.0.0.1:8010 on its own
 
 environment:
@@ -45,11 +48,20 @@ environment:
 # --- argument parsing -------------------------------------------------------------------------
 
 
-def _add_target_options(parser: argparse.ArgumentParser, *, in_subcommand: bool) -> None:
-    """--host/--project/--profile/--insecure/--ca-bundle/--read-only, accepted before or after
-    the subcommand."""
+def _add_target_options(
+    parser: argparse.ArgumentParser, *, in_subcommand: bool, demo: bool = False
+) -> None:
+    """--host/--project/--profile/--insecure/--ca-bundle/--read-only (and, with `demo`, --demo),
+    accepted before or after the subcommand."""
     # In a subcommand a default would overwrite the value given before the subcommand name.
     default: Any = argparse.SUPPRESS if in_subcommand else None
+    if demo:
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="use the built-in demo server and its sample data",
+        )
     parser.add_argument(
         "--host",
         metavar="URL",
@@ -113,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="run against a built-in demo server with sample data (the app, or export)",
+        help="run against a built-in demo server with sample data (the app, or any command)",
     )
     _add_target_options(parser, in_subcommand=False)
     parser.set_defaults(handler=cmd_open)
@@ -166,6 +178,9 @@ examples:
     status.add_argument(
         "--check", action="store_true", help="also ask the server whether it accepts the key"
     )
+    status.add_argument(
+        "--json", action="store_true", help="write the same as one JSON object (for scripts)"
+    )
     status.set_defaults(handler=cmd_auth_status)
 
     sandbox = commands.add_parser(
@@ -208,11 +223,17 @@ examples:
     )
     sandbox.set_defaults(handler=cmd_sandbox)
 
+    add_insights_commands(
+        commands, lambda sub: _add_target_options(sub, in_subcommand=True, demo=True)
+    )
+
     export = commands.add_parser(
         "export",
-        help="write an insight to stdout as CSV or JSON",
+        help="write an insight to stdout as the server exports it (insights export --raw)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="""\
+The same as `hogtui insights export ID --raw`; kept for scripts written before it.
+
 examples:
   hogtui export 42 --format json
   hogtui export AaVQ8Ijw > insight.csv
@@ -222,7 +243,7 @@ examples:
     export.add_argument(
         "--format", choices=("csv", "json"), default="csv", help="output format (default csv)"
     )
-    _add_target_options(export, in_subcommand=True)
+    _add_target_options(export, in_subcommand=True, demo=True)
     export.set_defaults(handler=cmd_export)
     return parser
 

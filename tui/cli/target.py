@@ -4,11 +4,28 @@ under `--demo`, the demo sandbox served in this process for as long as the comma
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 from tui.cli.common import EXIT_USAGE, CliError
 from tui.config import HOST_ENV, PROJECT_ENV, Profile, ResolvedProfile, resolve_profile
+
+if TYPE_CHECKING:
+    from tui.api import InsightsAPI
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a command's requests go: the profile, its key, and the words for it in messages."""
+
+    profile: Profile
+    key: str
+    where: str  # "project 1 on https://…" or "the demo data"
+    demo: bool = False
 
 
 def resolve(args: argparse.Namespace) -> ResolvedProfile | None:
@@ -49,3 +66,36 @@ def demo_sandbox(args: argparse.Namespace) -> Iterator[tuple[Profile, str]]:
         yield Profile(name="demo", host=handle.url, project_id=config.project_id), DEMO_API_KEY
     finally:
         handle.stop()
+
+
+@contextmanager
+def command_target(args: argparse.Namespace) -> Iterator[Target]:
+    """The demo sandbox under `--demo` (served until the block ends), else the resolved profile
+    and its key; raises `CliError` (usage) when nothing is configured, `CredentialsError` when
+    there is no key."""
+    if getattr(args, "demo", False):
+        with demo_sandbox(args) as (profile, key):
+            yield Target(profile, key, "the demo data", demo=True)
+        return
+    from tui.credentials import resolve_api_key
+
+    profile = require_profile(args).profile
+    key = resolve_api_key(profile).key
+    yield Target(profile, key, f"project {profile.project_id} on {profile.host}")
+
+
+def run_with_api(
+    args: argparse.Namespace, work: Callable[[InsightsAPI, Target], Awaitable[T]]
+) -> T:
+    """Run `work` on a client for the command's target, in a fresh event loop."""
+    import asyncio
+
+    from tui.session import open_api
+
+    with command_target(args) as target:
+
+        async def run() -> T:
+            async with open_api(target.profile, target.key) as api:
+                return await work(api, target)
+
+        return asyncio.run(run())
