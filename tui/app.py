@@ -5,8 +5,10 @@ go out as Messages to every open screen).
 With a session it opens the insight list; without one, the first-run screen, which hands back a
 session when the user's answers work. A read-only session is said in the sub-title on every
 screen (which actions it turns down is `tui.actions.guard_writes`'s business). Quitting asks first
-while refreshes run, cancels each on the server (bounded to about two seconds in all), and closes
-the session's HTTP client.
+while refreshes run or drafts are not saved to PostHog (`tui.unsaved` words them), cancels each
+refresh on the server (bounded to about two seconds in all), and closes the session's HTTP client.
+The theme chosen is remembered (`tui.ui_state`); a `[keymap]` entry naming no binding is reported
+(`tui.keymap`). Only the list screen is imported with this module; the others when first shown.
 """
 
 from __future__ import annotations
@@ -15,33 +17,32 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Iterable, Mapping
-from typing import ClassVar
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
-from tui.api import RefreshState, RefreshUpdate
-from tui.commands import GoToInsightProvider, with_key_hint
+from tui.commands import GoToInsightProvider, InsightEditorScreen, with_key_hint
 from tui.config import ConfigError, load_config
-from tui.jobs import JobState, RefreshEntry, RefreshRegistry, max_concurrent_from_env
-from tui.messages import (
-    OpenInsight,
-    RefreshDone,
-    RefreshesChanged,
-    RefreshFailed,
-    RefreshProgress,
-    refresh_group,
-)
 from tui.safe_text import clean
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.first_run import FirstRunConfig, FirstRunScreen
-from tui.screens.help import HelpScreen
 from tui.screens.insight_list import InsightListScreen
-from tui.screens.jobs import JobsScreen
-from tui.session import Session
-from tui.wording import error_text
+from tui.ui_state import save_theme, saved_theme
+from tui.unsaved import UnsavedDraft, drafts_in, drafts_sentence, refreshes_sentence
+
+if TYPE_CHECKING:
+    # The rest loads when first needed: the client and its models with the session, the
+    # first-run screen only without one, the other screens when pushed.
+    from textual.theme import Theme
+
+    from tui.api import RefreshUpdate
+    from tui.jobs import RefreshEntry, RefreshRegistry
+    from tui.messages import OpenInsight
+    from tui.screens.confirm import ConfirmScreen
+    from tui.screens.first_run import FirstRunConfig, FirstRunScreen
+    from tui.session import Session
 
 APP_TITLE = "hogtui"
 DEMO_MARKER = "DEMO — sandbox"
@@ -142,12 +143,17 @@ class HogApp(App[None]):
         else 4); the rest wait in a queue. `read_only` makes the session read-only, and the one
         the first-run screen makes (a session is also read-only when its profile is)."""
         super().__init__()
+        from tui.jobs import RefreshRegistry, max_concurrent_from_env
+
         self._read_only = read_only
         self.session = self._adopt(session)
         #: The keymap in effect (binding id -> keys), for key hints in words (tui.commands).
         self.keymap: dict[str, str] = {}
+        #: What the check of the config's `[keymap]` found wrong (None: not checked, which it
+        #: is only when the keymap has entries, after the first screen is up).
+        self.keymap_problems: list[str] | None = None
         #: Every refresh of this run; screens reach it as `cast(HasRefreshes, self.app)`.
-        self.refreshes = RefreshRegistry(
+        self.refreshes: RefreshRegistry = RefreshRegistry(
             start=self._start_refresh,
             changed=self._refresh_changed,
             max_concurrent=max_refreshes or max_concurrent_from_env(),
@@ -158,14 +164,22 @@ class HogApp(App[None]):
         self._quit_deadline: float | None = None
         self._quit_question: ConfirmScreen | None = None
         self._describe_session()
+        # Before the first frame, so the screen never flashes the default theme first.
+        remembered = saved_theme()
+        if remembered is not None and remembered in self.available_themes:
+            self.theme = remembered
 
     def on_mount(self) -> None:
         # Pushed over the (blank) default screen rather than made the default, so the first-run
-        # screen can later be switched for the list.
+        # screen can later be switched for the list. The list is pushed first: its first page's
+        # request leaves while the rest of this is done.
         if self.session is None:
+            from tui.screens.first_run import FirstRunScreen
+
             self.push_screen(FirstRunScreen(self._first_run_config))
         else:
             self.push_screen(InsightListScreen())
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         try:
             keymap = load_config().keymap
         except ConfigError as error:
@@ -173,6 +187,57 @@ class HogApp(App[None]):
         else:
             if keymap:
                 self.set_keymap(keymap)
+                # Knowing every binding id means importing every screen: not before the list
+                # is up, and on a thread, so neither the first page nor the keys wait for it.
+                self.call_after_refresh(self._check_keymap, dict(keymap))
+
+    def _check_keymap(self, keymap: dict[str, str]) -> None:
+        self.run_worker(
+            partial(self._keymap_problems, keymap),
+            thread=True,
+            group="keymap",
+            description="check the [keymap] of the config file",
+            exit_on_error=False,
+        )
+
+    def _keymap_problems(self, keymap: dict[str, str]) -> None:
+        """On a thread: find the ids of the keymap no binding has."""
+        from tui.keymap import binding_ids, keymap_problems
+
+        self.call_from_thread(self._report_keymap, keymap_problems(keymap, binding_ids()))
+
+    def _report_keymap(self, problems: list[str]) -> None:
+        self.keymap_problems = problems
+        if problems:
+            self.notify(
+                "\n".join(problems),
+                title="Key bindings",
+                severity="warning",
+                markup=False,
+                timeout=12,
+            )
+
+    def _remember_theme(self, theme: Theme) -> None:
+        """Keep the theme chosen (in the palette, say) for the next start; on a thread, as the
+        write waits for the disk."""
+        self.run_worker(
+            partial(self._save_theme, theme.name),
+            thread=True,
+            group="theme",
+            description="remember the theme",
+            exit_on_error=False,
+        )
+
+    def _save_theme(self, name: str) -> None:
+        try:
+            save_theme(name)
+        except OSError as error:
+            self.call_from_thread(
+                self.notify,
+                f"The theme is not remembered for next time: {error.strerror or error}",
+                severity="warning",
+                markup=False,
+            )
 
     def _adopt(self, session: Session | None) -> Session | None:
         if session is not None and self._read_only:
@@ -222,12 +287,16 @@ class HogApp(App[None]):
     # --- global actions -----------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
             return
         self.push_screen(HelpScreen(self.screen))
 
     def action_jobs(self) -> None:
+        from tui.screens.jobs import JobsScreen
+
         if isinstance(self.screen, JobsScreen):
             self.screen.dismiss(None)
             return
@@ -237,6 +306,8 @@ class HogApp(App[None]):
 
     def _start_refresh(self, entry: RefreshEntry) -> None:
         """Run `entry` in a worker of its own (the registry calls this when a slot is free)."""
+        from tui.messages import refresh_group
+
         if self.session is None:
             raise RuntimeError("no PostHog connection yet")
         job = self.session.api.refresh(entry.insight_id, entry.mode)
@@ -250,6 +321,9 @@ class HogApp(App[None]):
 
     def _refresh_changed(self, entry: RefreshEntry, update: RefreshUpdate | None) -> None:
         """Tell every open screen; an open editor of the insight also gets the job's update."""
+        from tui.api import RefreshState
+        from tui.jobs import JobState
+        from tui.messages import RefreshDone, RefreshesChanged, RefreshFailed, RefreshProgress
         from tui.screens.insight_detail import InsightDetailScreen
 
         editor_open = False
@@ -308,6 +382,8 @@ class HogApp(App[None]):
         worker = event.worker
         if event.state is not WorkerState.ERROR:
             return
+        from tui.wording import error_text
+
         self.notify(
             f"Could not {worker.description}: {error_text(worker.error)}",
             severity="error",
@@ -317,20 +393,23 @@ class HogApp(App[None]):
     # --- quitting -----------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
-        """Quit at once; while refreshes run, ask first and cancel each on the server (bounded
-        to `QUIT_GRACE_SECONDS`) before exiting. Never awaits anything: quit is always answered
-        at once."""
+        """Quit at once; with work quitting would leave behind (drafts not saved to PostHog,
+        refreshes running or queued) ask first, naming it, and cancel the refreshes on the server
+        (bounded to `QUIT_GRACE_SECONDS`) before exiting. Never awaits anything: quit is always
+        answered at once."""
+        from tui.screens.confirm import ConfirmScreen
+
         if self._quitting:
             # Asked again while the server is told: leave now.
-            self.exit()
-            return
-        active = self.refreshes.active_entries
-        if not active:
             self.exit()
             return
         if self._quit_question is not None and self.screen is self._quit_question:
             # The question is already up: pressing quit again answers it.
             self._quit_question.dismiss(True)
+            return
+        question = self._quit_words()
+        if question is None:
+            self.exit()
             return
 
         def answered(quit_now: bool | None) -> None:
@@ -340,12 +419,49 @@ class HogApp(App[None]):
 
         self._quit_question = ConfirmScreen(
             "Quit hogtui?",
-            quit_question(len(active)),
+            question,
             confirm_label="Quit",
             cancel_label="Stay",
             danger=True,
         )
         self.push_screen(self._quit_question, answered)
+
+    def _quit_words(self) -> str | None:
+        """What quitting now would leave behind, as a question; None when nothing."""
+        active = len(self.refreshes.active_entries)
+        drafts = self._unsaved_drafts()
+        if not drafts:
+            return quit_question(active) if active else None
+        words = [drafts_sentence(drafts, self._insight_name)]
+        if active:
+            words.append(refreshes_sentence(active))
+        words.append("Quit anyway?")
+        return " ".join(words)
+
+    def _unsaved_drafts(self) -> list[UnsavedDraft]:
+        """The session's drafts on disk, and open editors' edits not written there yet. None in
+        a read-only session: it cannot save them, so asking would only be in the way."""
+        session = self.session
+        if session is None or session.read_only:
+            return []
+        drafts = drafts_in(session.drafts.directory)
+        known = {draft.insight_id for draft in drafts}
+        for screen in self.screen_stack:
+            if not isinstance(screen, InsightEditorScreen) or screen.insight_id in known:
+                continue
+            if getattr(screen, "dirty", False):
+                drafts.append(UnsavedDraft(screen.insight_id, None))
+                known.add(screen.insight_id)
+        return drafts
+
+    def _insight_name(self, insight_id: int) -> str | None:
+        """The name the list shows for `insight_id`, when it holds that row."""
+        for screen in self.screen_stack:
+            if isinstance(screen, InsightListScreen):
+                row = screen.table.insight(insight_id)
+                name = getattr(row, "display_name", None)
+                return name if isinstance(name, str) else None
+        return None
 
     def _quit_after_cancelling(self) -> None:
         self._quitting = True

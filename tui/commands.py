@@ -13,7 +13,7 @@ import contextlib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
-from typing import Any, Protocol, cast, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from textual.app import App
 from textual.binding import Binding
@@ -23,10 +23,12 @@ from textual.dom import DOMNode
 from textual.markup import escape
 from textual.screen import Screen
 
-from tui.api.errors import ApiError
-from tui.api.models import Insight
 from tui.safe_text import clean
-from tui.session import HasSession
+
+if TYPE_CHECKING:
+    # For annotations only: the models (pydantic) load with the first page, not with the app.
+    from tui.api.models import Insight
+    from tui.session import HasSession
 
 # PostHog short ids are 8 characters of [A-Za-z0-9].
 _SHORT_ID = re.compile(r"[A-Za-z0-9]{8}")
@@ -138,12 +140,14 @@ class GoToInsightProvider(Provider):
         self.app.push_screen(go_to_insight_palette())
 
     async def search(self, query: str) -> Hits:
+        from tui.api.errors import ApiError  # with the client, not with the palette
+
         opener = _opener(self)
         text = search_text(query)
         if opener is None or len(text) < 2:
             return
         await asyncio.sleep(_TYPING_PAUSE)
-        api = cast(HasSession, self.app).session.api
+        api = cast("HasSession", self.app).session.api
         found: list[Insight] = []
         if _SHORT_ID.fullmatch(text):
             # Not found, or the search below reports the same problem in words.

@@ -7,6 +7,8 @@ Who reads what:
 | profiles                 | `[profiles.<name>]` in config.toml  | load_config, resolve_profile |
 | the active profile       | `active = "<name>"` in config.toml  | load_config, resolve_profile |
 | key bindings             | `[keymap]` in config.toml           | Config.keymap → the app      |
+| unknown binding ids      | `[keymap]`, checked at start        | tui.keymap → the app         |
+| the theme last chosen    | ui-state.json in the config dir     | tui.ui_state → the app       |
 | a private CA's bundle    | `ca_bundle` in a profile            | resolve_profile → the client |
 | read-only                | `read_only = true` in a profile     | resolve_profile → Session    |
 | refreshes at once        | `[refresh] max_concurrent`          | Config.max_refreshes → app   |
@@ -52,19 +54,13 @@ for these files is 0700 and every file 0600.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
-import tempfile
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
-
-import platformdirs
-import tomli_w
 
 APP_NAME = "hogtui"
 CONFIG_FILE_NAME = "config.toml"
@@ -153,6 +149,8 @@ def config_dir() -> Path:
     override = os.environ.get(CONFIG_DIR_ENV)
     if override:
         return Path(override).expanduser()
+    import platformdirs  # here: `hogtui --version` needs no directory
+
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
@@ -161,6 +159,8 @@ def data_dir() -> Path:
     override = os.environ.get(DATA_DIR_ENV)
     if override:
         return Path(override).expanduser()
+    import platformdirs
+
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
@@ -193,6 +193,8 @@ def write_atomic(path: Path, data: str | bytes, *, mode: int = 0o600) -> None:
     The temporary file has `mode` before any byte is written, so a secret never sits in a file
     that others can read, not even for a moment; directories made for it are 0700.
     """
+    import tempfile
+
     payload = data.encode("utf-8") if isinstance(data, str) else data
     make_private_dir(path.parent)
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -210,6 +212,8 @@ def write_atomic(path: Path, data: str | bytes, *, mode: int = 0o600) -> None:
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; a missing file is empty, a broken one a `ConfigError` naming the line."""
+    import tomllib
+
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -268,6 +272,8 @@ def normalise_host(host: str) -> str:
 
 def is_local_host(url: str) -> bool:
     """Whether `url` points at this machine (where plain http crosses no network)."""
+    import ipaddress
+
     hostname = (urlsplit(url).hostname or "").lower()
     if hostname in LOCAL_HOSTNAMES:
         return True
@@ -449,6 +455,8 @@ def save_config(config: Config) -> None:
     raw["profiles"] = profiles
     if config.keymap or "keymap" in raw:
         raw["keymap"] = dict(config.keymap)
+    import tomli_w  # only a write needs it
+
     # Top-level keys must come before tables in TOML; tomli_w handles the order.
     write_atomic(config.path, tomli_w.dumps(raw), mode=0o600)
     config.raw = raw

@@ -1,7 +1,8 @@
 """The personal API key: found in $POSTHOG_PERSONAL_API_KEY, else the OS keyring, else (only when
 the user asked for it) a 0600 plain-text file. A stored key is only handed out for the host its
 profile was saved with. Every failure is a `CredentialsError` whose message says what to do next;
-the key itself never appears in a message, a repr or a log."""
+the key itself never appears in a message, a repr or a log. `keyring` (about 80 ms to import) is
+loaded only when a key is looked for there, never when it comes from the environment."""
 
 from __future__ import annotations
 
@@ -9,11 +10,7 @@ import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import keyring
-import keyring.backends.fail
-import keyring.errors
-import tomli_w
+from types import ModuleType
 
 from tui.config import (
     ConfigError,
@@ -29,6 +26,15 @@ ENV_VAR = "POSTHOG_PERSONAL_API_KEY"
 KEYRING_SERVICE = "hogtui"
 PLAINTEXT_FILE_NAME = "credentials.toml"
 ENV_SOURCE = f"environment variable {ENV_VAR}"
+
+
+def _keyring() -> ModuleType:
+    """The keyring package, imported on first use."""
+    import keyring
+    import keyring.backends.fail
+    import keyring.errors
+
+    return keyring
 
 
 class CredentialsError(Exception):
@@ -100,6 +106,7 @@ def _no_keyring_message(reason: str) -> str:
 def _no_keyring_at_all(exc: Exception) -> bool:
     """Whether `exc` says there is no keyring here (so nothing can be stored in one), as opposed
     to one that exists but refused (locked, broken), which may still hold a key."""
+    keyring = _keyring()
     backend = type(keyring.get_keyring()).__module__
     return (
         isinstance(exc, keyring.errors.NoKeyringError) or backend == keyring.backends.fail.__name__
@@ -117,7 +124,8 @@ def _keyring_unavailable(exc: Exception) -> KeyringUnavailableError:
 
 def _keyring_get(profile_name: str) -> str | None:
     try:
-        return keyring.get_password(KEYRING_SERVICE, profile_name)
+        password: str | None = _keyring().get_password(KEYRING_SERVICE, profile_name)
+        return password
     except Exception as exc:  # backends raise more than KeyringError (dbus, secretstorage, ...)
         raise _keyring_unavailable(exc) from None
 
@@ -139,6 +147,8 @@ def _write_plaintext(keys: dict[str, str]) -> None:
     if not keys:
         path.unlink(missing_ok=True)
         return
+    import tomli_w
+
     header = "# hogtui API keys, stored unencrypted at your request (hogtui auth login).\n"
     write_atomic(path, header + tomli_w.dumps({"keys": keys}), mode=0o600)
 
@@ -214,7 +224,7 @@ def store_api_key(profile_name: str, key: str, *, plaintext: bool = False) -> st
             _keyring_delete(profile_name)
         return plaintext_source()
     try:
-        keyring.set_password(KEYRING_SERVICE, profile_name, key)
+        _keyring().set_password(KEYRING_SERVICE, profile_name, key)
     except Exception as exc:
         raise _keyring_unavailable(exc) from None
     keys = _read_plaintext()
@@ -252,7 +262,7 @@ def restore_keys(profile_name: str, previous: StoredKeys) -> None:
     while another failure is being reported)."""
     with contextlib.suppress(Exception):
         if previous.keyring is not None:
-            keyring.set_password(KEYRING_SERVICE, profile_name, previous.keyring)
+            _keyring().set_password(KEYRING_SERVICE, profile_name, previous.keyring)
         else:
             _keyring_delete(profile_name)
     with contextlib.suppress(CredentialsError, OSError):
@@ -267,6 +277,7 @@ def restore_keys(profile_name: str, previous: StoredKeys) -> None:
 
 
 def _keyring_delete(profile_name: str) -> bool:
+    keyring = _keyring()
     try:
         if keyring.get_password(KEYRING_SERVICE, profile_name) is None:
             return False

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from tui.api.models import Insight
+if TYPE_CHECKING:  # only read from: importing the models would bring pydantic in at start-up
+    from tui.api.models import Insight
 
 
 @dataclass(frozen=True, slots=True)

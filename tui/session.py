@@ -1,21 +1,26 @@
 """A Session bundles what the screens work with: the profile, one API client and the draft store.
 Built once by `tui.cli` (or by the first-run screen) and owned by the app, which closes it.
 `login` is the one way a profile and its key get saved, for `hogtui auth login` and first run;
-`open_api` the one way a profile becomes a client (its CA bundle included)."""
+`open_api` the one way a profile becomes a client (its CA bundle included). The client (httpx and
+pydantic) and the draft store are imported when a session is built, not when this module is.
+
+`ask_first_page_early` sends the list's first request the moment the session exists, on a thread
+of its own, so its answer travels while Textual is still being imported; the list takes it with
+`Session.list_first_page`."""
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import re
-from dataclasses import dataclass
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-import httpx
-
-from tui.api import InsightsAPI
 from tui.api.errors import (
     ApiError,
     AuthenticationError,
@@ -44,7 +49,13 @@ from tui.credentials import (
     store_api_key,
     stored_keys,
 )
-from tui.drafts import DraftStore
+
+if TYPE_CHECKING:
+    import httpx
+
+    from tui.api import InsightsAPI
+    from tui.api.models import Insight, Page
+    from tui.drafts import DraftStore
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -58,10 +69,58 @@ class Session:
     drafts: DraftStore
     demo: bool = False
     read_only: bool = False
+    #: The list's first page, asked for before the app was up (`ask_first_page_early`).
+    early_page: EarlyPage | None = field(default=None, repr=False)
+
+    async def list_first_page(self, **query: Any) -> Page[Insight]:
+        """`api.list_insights(**query)`, answered by the request sent early when it asked the
+        same (once: a reload asks the server again). Should that one have failed, the client
+        asks again, with its retries and pacing."""
+        early, self.early_page = self.early_page, None
+        if early is not None and early.query == query:
+            try:
+                return await asyncio.wrap_future(early.answer)
+            except ApiError:
+                pass
+        return await self.api.list_insights(**query)
 
     async def aclose(self) -> None:
         """Close the HTTP client; call it from the event loop that used it."""
         await self.api.aclose()
+
+
+class EarlyPage:
+    """One `list_insights` request sent on a thread of its own with a client of its own (its
+    event loop ends with it), so it needs no running app. `answer` holds the page or the error."""
+
+    def __init__(self, profile: Profile, api_key: str, query: Mapping[str, Any]) -> None:
+        self.query = dict(query)
+        self.answer: concurrent.futures.Future[Page[Insight]] = concurrent.futures.Future()
+        self._profile = profile
+        self._api_key = api_key
+        threading.Thread(target=self._ask, name="hogtui-first-page", daemon=True).start()
+
+    def _ask(self) -> None:
+        # Running from now on: a list that stops waiting (a search typed at once) cancels its own
+        # wait, never this future, so setting the answer below cannot fail on this thread.
+        if not self.answer.set_running_or_notify_cancel():
+            return
+        try:
+            page = asyncio.run(self._list())
+        except BaseException as error:  # handed to whoever takes the page
+            self.answer.set_exception(error)
+        else:
+            self.answer.set_result(page)
+
+    async def _list(self) -> Page[Insight]:
+        # One attempt: on any failure the session's own client asks again, with its retries.
+        async with open_api(self._profile, self._api_key, retry_max_attempts=1) as api:
+            return await api.list_insights(**self.query)
+
+
+def ask_first_page_early(session: Session, api_key: str, query: Mapping[str, Any]) -> None:
+    """Send the list's first request now, for `session.list_first_page(**query)` to take."""
+    session.early_page = EarlyPage(session.profile, api_key, query)
 
 
 class HasSession(Protocol):
@@ -110,6 +169,8 @@ def build_session(
 ) -> Session:
     """A Session for `profile` (read-only when the profile is); nothing is sent to the server
     until a screen asks."""
+    from tui.drafts import DraftStore
+
     api = open_api(profile, api_key, transport=transport)
     return Session(
         profile=profile,
@@ -129,6 +190,8 @@ def open_api(
 ) -> InsightsAPI:
     """The client for `profile` (trusting its CA bundle, if it has one). Raises `ConfigError`
     when the bundle cannot be used."""
+    from tui.api.client import InsightsAPI
+
     try:
         return InsightsAPI(
             profile.host,

@@ -1,51 +1,116 @@
 """The async PostHog insights client: `InsightsAPI`, its refresh jobs, models and errors.
 
 Imports only httpx, pydantic and the standard library, so it works from a script with no terminal:
-`async with InsightsAPI(host, project_id, api_key) as api: ...`.
+`async with InsightsAPI(host, project_id, api_key) as api: ...`. The names below are loaded on
+first use (PEP 562): `from tui.api import ApiError` then costs the errors module alone, not httpx
+and pydantic, which keeps `import tui.app` lean until a session is really built.
 """
 
-from tui.api.client import UNSET, InsightsAPI, ListFilters
-from tui.api.errors import (
-    ApiError,
-    AuthenticationError,
-    CertificateError,
-    MethodNotAllowedError,
-    NetworkError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitedError,
-    RedirectedError,
-    ServerError,
-    UnexpectedResponseError,
-    ValidationError,
-)
-from tui.api.models import (
-    AccessControlEntry,
-    AccessControls,
-    ActivityChange,
-    ActivityLogEntry,
-    ActivityPage,
-    DashboardTile,
-    Insight,
-    InsightKind,
-    NewSharePassword,
-    Page,
-    QueryProgress,
-    QueryStatus,
-    SharePassword,
-    SharingConfiguration,
-    UserBasic,
-)
-from tui.api.pacing import Priority, RateLimit, RatePacer
-from tui.api.refresh import (
-    PollPolicy,
-    RefreshClient,
-    RefreshJob,
-    RefreshMode,
-    RefreshState,
-    RefreshUpdate,
-)
-from tui.api.retry import RetryPolicy
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tui.api.client import UNSET, InsightsAPI, ListFilters
+    from tui.api.errors import (
+        ApiError,
+        AuthenticationError,
+        CertificateError,
+        MethodNotAllowedError,
+        NetworkError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitedError,
+        RedirectedError,
+        ServerError,
+        UnexpectedResponseError,
+        ValidationError,
+    )
+    from tui.api.models import (
+        AccessControlEntry,
+        AccessControls,
+        ActivityChange,
+        ActivityLogEntry,
+        ActivityPage,
+        DashboardTile,
+        Insight,
+        InsightKind,
+        NewSharePassword,
+        Page,
+        QueryProgress,
+        QueryStatus,
+        SharePassword,
+        SharingConfiguration,
+        UserBasic,
+    )
+    from tui.api.pacing import Priority, RateLimit, RatePacer
+    from tui.api.refresh import (
+        PollPolicy,
+        RefreshClient,
+        RefreshJob,
+        RefreshMode,
+        RefreshState,
+        RefreshUpdate,
+    )
+    from tui.api.retry import RetryPolicy
+
+_HOMES: dict[str, str] = {
+    "AccessControlEntry": "tui.api.models",
+    "AccessControls": "tui.api.models",
+    "ActivityChange": "tui.api.models",
+    "ActivityLogEntry": "tui.api.models",
+    "ActivityPage": "tui.api.models",
+    "ApiError": "tui.api.errors",
+    "AuthenticationError": "tui.api.errors",
+    "CertificateError": "tui.api.errors",
+    "DashboardTile": "tui.api.models",
+    "Insight": "tui.api.models",
+    "InsightKind": "tui.api.models",
+    "InsightsAPI": "tui.api.client",
+    "ListFilters": "tui.api.client",
+    "MethodNotAllowedError": "tui.api.errors",
+    "NetworkError": "tui.api.errors",
+    "NewSharePassword": "tui.api.models",
+    "NotFoundError": "tui.api.errors",
+    "Page": "tui.api.models",
+    "PermissionDeniedError": "tui.api.errors",
+    "PollPolicy": "tui.api.refresh",
+    "Priority": "tui.api.pacing",
+    "QueryProgress": "tui.api.models",
+    "QueryStatus": "tui.api.models",
+    "RateLimit": "tui.api.pacing",
+    "RateLimitedError": "tui.api.errors",
+    "RatePacer": "tui.api.pacing",
+    "RedirectedError": "tui.api.errors",
+    "RefreshClient": "tui.api.refresh",
+    "RefreshJob": "tui.api.refresh",
+    "RefreshMode": "tui.api.refresh",
+    "RefreshState": "tui.api.refresh",
+    "RefreshUpdate": "tui.api.refresh",
+    "RetryPolicy": "tui.api.retry",
+    "ServerError": "tui.api.errors",
+    "SharePassword": "tui.api.models",
+    "SharingConfiguration": "tui.api.models",
+    "UNSET": "tui.api.client",
+    "UnexpectedResponseError": "tui.api.errors",
+    "UserBasic": "tui.api.models",
+    "ValidationError": "tui.api.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # the next lookup is a plain one
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "UNSET",

@@ -1,0 +1,102 @@
+"""The list's first request leaves as soon as the session exists, before the app is up: the page
+is asked for on a thread of its own (real HTTP to the sandbox), and the list takes that answer
+instead of asking again; a different question, a second one, or an early failure goes to the
+session's own client."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from screens.list_support import settled_list
+
+from tui.cli.app import first_page_query
+from tui.config import Profile
+from tui.sandbox import DEFAULT_PROJECT_ID, DEMO_API_KEY
+from tui.session import EarlyPage, Session, ask_first_page_early, build_session
+
+
+def first_pages(live_sandbox: Any) -> int:
+    """How many first pages of the insight list the sandbox has answered."""
+    return sum(
+        1
+        for method, path, query, _body in live_sandbox.state.requests
+        if method == "GET" and path.endswith("/insights/") and "offset=0" in query
+    )
+
+
+@pytest.fixture
+def session(live_sandbox: Any, isolated_dirs: dict[str, Path]) -> Iterator[Session]:
+    profile = Profile(name="test", host=live_sandbox.url, project_id=DEFAULT_PROJECT_ID)
+    yield build_session(profile, DEMO_API_KEY)
+
+
+async def test_the_early_page_is_the_lists_first_page(session: Session, live_sandbox: Any) -> None:
+    query = first_page_query()
+    ask_first_page_early(session, DEMO_API_KEY, query)
+    early = session.early_page
+    assert early is not None
+
+    page = await session.list_first_page(**query)
+
+    assert early.answer.done() and page is early.answer.result()
+    assert page.count and len(page.results) == min(page.count, query["limit"])
+    assert first_pages(live_sandbox) == 1  # not asked twice
+    assert session.early_page is None  # taken once: a reload asks the server again
+    again = await session.list_first_page(**query)
+    assert again is not page and [i.id for i in again.results] == [i.id for i in page.results]
+    await session.aclose()
+
+
+async def test_another_question_is_asked_afresh(session: Session) -> None:
+    ask_first_page_early(session, DEMO_API_KEY, first_page_query())
+    page = await session.list_first_page(**{**first_page_query(), "limit": 5})
+    assert len(page.results) == 5
+    await session.aclose()
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_an_early_failure_is_asked_again_by_the_sessions_client(session: Session) -> None:
+    nowhere = Profile(name="test", host=f"http://127.0.0.1:{closed_port()}", project_id=1)
+    # The early request goes nowhere; the session's client still reaches the sandbox.
+    session.early_page = EarlyPage(nowhere, DEMO_API_KEY, first_page_query())
+    page = await session.list_first_page(**first_page_query())
+    assert page.count and page.results
+    await session.aclose()
+
+
+async def test_the_app_started_with_an_early_page_asks_for_it_once(
+    session: Session, live_sandbox: Any
+) -> None:
+    from tui.app import HogApp
+
+    ask_first_page_early(session, DEMO_API_KEY, first_page_query())
+    app = HogApp(session=session)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled_list(pilot)
+    assert first_pages(live_sandbox) == 1
+
+
+async def test_a_list_that_stops_waiting_leaves_the_early_request_unharmed(
+    session: Session,
+) -> None:
+    ask_first_page_early(session, DEMO_API_KEY, first_page_query())
+    early = session.early_page
+    assert early is not None
+    waiting = asyncio.ensure_future(session.list_first_page(**first_page_query()))
+    await asyncio.sleep(0)
+    waiting.cancel()  # as the list's exclusive worker is cancelled by a search typed at once
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    page = await asyncio.wrap_future(early.answer)  # the thread still finished cleanly
+    assert page.results
+    await session.aclose()
