@@ -136,3 +136,27 @@ async def test_help_on_the_detail_screen_is_titled_by_it(make_hog_app: Any):
         titles = [str(s.render()) for s in app.screen.query(".help-section")]
         assert titles[0] == "Insight editor"
         assert "InsightDetailScreen" not in " ".join(titles)
+
+
+async def test_at_80_columns_descriptions_wrap_and_a_notification_sits_below_the_dialog(
+    make_hog_app: Any,
+):
+    app = make_hog_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settled_list(pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        keys = app.screen.query(".help-keys").first()
+        lines = str(keys.render()).splitlines()
+        # "Open the insight under the cursor" is longer than its column: it wraps, whole
+        assert "cursor" in " ".join(lines)
+        assert all(len(line) <= keys.content_region.width for line in lines)
+
+        app.notify("Copied the link to the clipboard: https://sandbox.test/insights/abc")
+        await until(pilot, lambda: bool(app.screen.query("Toast")))
+        await pilot.pause()
+        toast = app.screen.query_one("Toast")
+        dialog = app.screen.query_one("#help-dialog")
+        assert toast.region.height > 0
+        assert not dialog.region.overlaps(toast.region)
+        assert dialog.content_region.contains_region(app.screen.query_one("#help-hint").region)

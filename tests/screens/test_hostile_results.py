@@ -63,9 +63,10 @@ async def test_huge_numbers_show_a_message_and_the_table_keeps_them(
         await pilot.pause()
         assert app.is_running and app.return_code is None
         rows = table_text(screen.query_one("#trends-series", DataTable))
-        assert rows[0][0] == "Huge"
-        assert rows[0][2:] == ["1e+308", "1e+300", "-1e+300"]
-        assert rows[1][2:] == ["1", "2", "3"]
+        # columns: legend mark, series, total, then one per interval
+        assert rows[0][1] == "Huge"
+        assert rows[0][3:] == ["1e+308", "1e+300", "-1e+300"]
+        assert rows[1][3:] == ["1", "2", "3"]
         assert "The table below has the numbers" in str(plot.render())
 
 
@@ -81,7 +82,7 @@ async def test_strings_nulls_and_too_large_ints_are_left_out_of_the_chart(
         await until(pilot, lambda: "left out of the chart" in str(note.render()))
         assert app.is_running and app.return_code is None
         row = table_text(screen.query_one("#trends-series", DataTable))[0]
-        assert row[2:] == ["5", "seven", "—", "1e+400"]
+        assert row[3:] == ["5", "seven", "—", "1e+400"]
 
 
 class ResultsApp(App[None]):
@@ -103,7 +104,7 @@ async def test_nan_and_infinity_never_end_the_app() -> None:
         results.show(InsightKind.TRENDS, NOT_FINITE)
         await pilot.pause()
         row = table_text(app.query_one("#trends-series", DataTable))[0]
-        assert row[2:] == ["NaN", "Infinity", "-Infinity", "4"]
+        assert row[3:] == ["NaN", "Infinity", "-Infinity", "4"]
         assert "left out of the chart" in str(app.query_one("#results-note").render())
 
         funnel = [{"name": "Step", "count": math.inf}, {"name": "Next", "count": math.nan}]
@@ -150,3 +151,45 @@ async def test_an_insight_that_fails_to_load_in_an_unexpected_way_stops_saying_l
         await until(pilot, lambda: screen.load_failed is not None)
         assert "Could not load the insight" in screen.load_failed
         assert not screen.loading_insight
+
+
+MARKUP = "[bold red]boom[/bold red] [link=x]y[/link]"
+
+
+async def test_paths_lifecycle_and_stickiness_keep_server_text_and_odd_numbers_safe() -> None:
+    app = ResultsApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        results = app.query_one(ResultsView)
+        paths = [
+            {"source": f"1_{MARKUP}", "target": "2_/x\x1b[31m", "value": 7},
+            {"source": "1_/a", "target": "2_/b", "value": math.nan},
+            {"source": None, "target": {"odd": 1}, "value": "many"},
+            {"source": "1_/a", "target": "2_/c", "value": 10**400},
+        ]
+        results.show(InsightKind.PATHS, paths)
+        await pilot.pause()
+        assert results.current == "paths"
+        drawn = str(app.query_one("#results-paths-table").render())
+        assert f"1. {MARKUP}"[:20] in drawn  # markup shown literally (cut to the column)
+        assert "\x1b" not in drawn
+
+        odd_days = ["1 day", MARKUP, "3 days"]
+        stickiness = [
+            {"label": MARKUP, "data": [5, math.inf, None], "labels": odd_days},
+            {"label": "Other", "data": ["x", -3, 10**400], "labels": odd_days},
+        ]
+        results.show(InsightKind.STICKINESS, stickiness)
+        await pilot.pause()
+        assert results.current == "trends"
+        assert MARKUP[:12] in str(app.query_one("#trends-bars-drawing").render())
+
+        lifecycle = [
+            {"label": "x", "status": "new", "data": [math.nan, 3], "labels": [MARKUP, "b"]},
+            {"label": "y", "status": "dormant", "data": [-(10**400), -2], "labels": [MARKUP, "b"]},
+            {"label": MARKUP, "data": ["?", None], "labels": [MARKUP, "b"]},
+        ]
+        results.show(InsightKind.LIFECYCLE, lifecycle)
+        await pilot.pause()
+        drawn = str(app.query_one("#trends-bars-drawing").render())
+        assert "new" in drawn and "dormant" in drawn
+        assert app.is_running and app.return_code is None

@@ -10,12 +10,15 @@ import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from rich.console import Console
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.commands import key_hint
@@ -118,7 +121,7 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(id="help-body"):
                 for section in describe_keys(self._target):
                     yield Static(Content(section.title), classes="help-section")
-                    yield Static(_key_lines(section), classes="help-keys")
+                    yield KeyLines(section, classes="help-keys")
             yield Static(id="help-hint")
 
     def on_mount(self) -> None:
@@ -144,14 +147,62 @@ class HelpScreen(ModalScreen[None]):
         moves[where](animate=False)
 
 
-def _key_lines(section: KeySection) -> Text:
-    """One line per action: its keys, what it does, and the longer tooltip."""
-    lines = Text(no_wrap=True, overflow="ellipsis")
+_KEYS_WIDTH = 14
+_DESCRIPTION_WIDTH = 20
+_GAP = "  "
+_MIN_TOOLTIP_WIDTH = 24
+
+
+def key_lines(section: KeySection, width: int = 200) -> Text:
+    """One entry per action: its keys, what it does, and the longer tooltip (dim). What does not
+    fit in `width` wraps under its own column (under the description when the terminal is too
+    narrow for a tooltip column), so nothing is cut."""
+    indent = _KEYS_WIDTH + len(_GAP)
+    room = max(12, width - indent)
+    tooltip_room = room - _DESCRIPTION_WIDTH - len(_GAP)
+    columns = tooltip_room >= _MIN_TOOLTIP_WIDTH
+    lines = Text()
     for number, entry in enumerate(section.entries):
         if number:
             lines.append("\n")
-        lines.append(f"{' '.join(entry.keys):<14}", style="bold")
-        lines.append(f"  {entry.description:<20}")
-        if entry.tooltip:
-            lines.append(f"  {entry.tooltip}", style="dim")
+        # Keys wider than their column push the rest along rather than being cut.
+        lines.append(f"{' '.join(entry.keys):<{_KEYS_WIDTH}}", style="bold")
+        lines.append(_GAP)
+        if columns and len(entry.description) <= _DESCRIPTION_WIDTH:
+            lines.append(entry.description.ljust(_DESCRIPTION_WIDTH))
+            if entry.tooltip:
+                lines.append(_GAP)
+                tooltip = Text(entry.tooltip, style="dim")
+                lines.append_text(_wrapped(tooltip, tooltip_room, indent + room - tooltip_room))
+        else:
+            said = Text(entry.description)
+            if entry.tooltip:
+                said.append(_GAP + entry.tooltip, style="dim")
+            lines.append_text(_wrapped(said, room, indent))
     return lines
+
+
+def _wrapped(text: Text, width: int, indent: int) -> Text:
+    """`text` wrapped at `width`, its later lines indented by `indent`."""
+    console = Console(width=width, no_color=True, markup=False, highlight=False)
+    out = Text()
+    for row, line in enumerate(text.wrap(console, width)):
+        line.rstrip()
+        if row:
+            out.append("\n" + " " * indent)
+        out.append_text(line)
+    return out
+
+
+class KeyLines(Widget):
+    """The keys of one section, wrapped to the width of the dialog."""
+
+    def __init__(self, section: KeySection, *, classes: str | None = None) -> None:
+        super().__init__(classes=classes)
+        self.section = section
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(key_lines(self.section, width).plain.splitlines()) or 1
+
+    def render(self) -> Text:
+        return key_lines(self.section, self.content_region.width or 200)

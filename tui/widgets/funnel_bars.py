@@ -6,6 +6,7 @@ Counts no bar can be measured against (NaN, Infinity, too large for a float) are
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -15,7 +16,10 @@ from tui.safe_text import clean
 from tui.widgets.result_cells import format_number, format_percent, number, plain
 
 _NAME_WIDTH = 24
-_NUMBERS_WIDTH = 50
+# Below this share of the width the bar gives way: first the average wait, then "of prev".
+_BAR_SHARE = 0.3
+_PREVIOUS_WIDTH = len("  100.0% of prev")
+_WAIT_WIDTH = len(" · avg 99.9 d")
 
 
 def funnel_groups(result: Any) -> list[list[dict[str, Any]]]:
@@ -77,6 +81,31 @@ def _boundary(seconds: float) -> str:
     return f"{amount} {unit}"
 
 
+@dataclass(frozen=True)
+class _StepLayout:
+    """The widths of one funnel's columns at the width there is: the bar takes what is left,
+    and the "of prev" and average-wait columns are dropped when it would be too short."""
+
+    name_width: int
+    count_width: int
+    bar_width: int
+    previous: bool
+    wait: bool
+
+    @classmethod
+    def fitting(cls, steps: list[dict[str, Any]], width: int) -> _StepLayout:
+        names = [len(f"{i + 1}. {step_name(step)}") + 1 for i, step in enumerate(steps)]
+        name_width = min(_NAME_WIDTH, max(names, default=8))
+        count_width = max((len(format_number(_count(step))) for step in steps), default=1)
+        fixed = name_width + 1 + count_width + 1 + 6
+        wanted = max(10, round(width * _BAR_SHARE))
+        for previous, wait in ((True, True), (True, False), (False, False)):
+            extra = (_PREVIOUS_WIDTH if previous else 0) + (_WAIT_WIDTH if wait else 0)
+            if width - fixed - extra >= wanted:
+                break
+        return cls(name_width, count_width, max(4, width - fixed - extra), previous, wait)
+
+
 class FunnelBars(Widget):
     """Draws the bars at the width it is given; fed with `show(result)`."""
 
@@ -121,7 +150,7 @@ class FunnelBars(Widget):
         if not any(self._groups):
             return Text("This funnel has no steps in its result.", style="dim")
         width = max(10, self.content_region.width or self.size.width or 80)
-        bar_width = max(4, width - _NAME_WIDTH - _NUMBERS_WIDTH - 2)
+        layout = _StepLayout.fitting([step for group in self._groups for step in group], width)
         out = Text(no_wrap=True, overflow="ellipsis")
         for position, group in enumerate(self._groups):
             if position:
@@ -129,29 +158,29 @@ class FunnelBars(Widget):
             if len(self._groups) > 1:
                 breakdown = group[0].get("breakdown_value", group[0].get("breakdown"))
                 out.append(f"{plain(breakdown)}\n", style="bold")
-            self._render_group(out, group, bar_width)
+            self._render_group(out, group, layout)
         out.rstrip()
         return out
 
-    def _render_group(self, out: Text, steps: list[dict[str, Any]], bar_width: int) -> None:
+    def _render_group(self, out: Text, steps: list[dict[str, Any]], layout: _StepLayout) -> None:
         bar_style = self.get_component_rich_style("funnel-bars--bar")
         first = _count(steps[0]) if steps else 0
         previous = first
         for index, step in enumerate(steps):
             count = _count(step)
             name = f"{index + 1}. {step_name(step)}"
-            if len(name) > _NAME_WIDTH - 1:
-                name = name[: _NAME_WIDTH - 2] + "…"
-            filled = round(bar_width * count / first) if first else 0
-            out.append(name.ljust(_NAME_WIDTH))
+            if len(name) > layout.name_width - 1:
+                name = name[: layout.name_width - 2] + "…"
+            filled = round(layout.bar_width * count / first) if first else 0
+            out.append(name.ljust(layout.name_width))
             out.append("█" * filled, style=bar_style)
-            out.append("░" * (bar_width - filled), style="dim")
-            out.append(f" {format_number(count):>11} ")
-            out.append(f"{format_percent(count, first):>7}", style="bold")
-            if index:
+            out.append("░" * (layout.bar_width - filled), style="dim")
+            out.append(f" {format_number(count):>{layout.count_width}} ")
+            out.append(f"{format_percent(count, first):>6}", style="bold")
+            if index and layout.previous:
                 out.append(f"  {format_percent(count, previous):>6} of prev", style="dim")
                 wait = _seconds(step.get("average_conversion_time"))
-                if wait:
+                if wait and layout.wait:
                     out.append(f" · avg {wait:>6}", style="dim")
             out.append("\n")
             previous = count

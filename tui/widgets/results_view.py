@@ -1,5 +1,6 @@
-"""The Results tab: picks the right drawing for an insight's result (chart, funnel bars, cohort
-table, SQL table, or readable JSON) and says so plainly when there is no result yet.
+"""The Results tab: picks the right drawing for an insight's result (line chart, stickiness or
+lifecycle bars, funnel bars, cohort table, paths table, SQL table, or readable JSON) and says so
+plainly when there is no result yet.
 
 Drawing never ends the app: a result one drawing cannot handle is shown as JSON with a note saying
 so, and one nothing can draw is a message in the pane. It only displays; a press on its button
@@ -16,14 +17,17 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, ContentSwitcher, DataTable, Static
+from textual.widgets import Button, ContentSwitcher, Static
 
 from tui.api.models import InsightKind
+from tui.commands import key_hint
 from tui.safe_text import clean, safe_text
 from tui.widgets.funnel_bars import FunnelBars, funnel_groups, time_bins
+from tui.widgets.paths_table import PathsTable, is_paths_result, transitions
 from tui.widgets.result_cells import cell, format_number
 from tui.widgets.retention_table import RetentionTable, cohorts
 from tui.widgets.trends_chart import TrendsChart, is_series_result
+from tui.widgets.wide_table import WideTable
 
 #: The button's words when it asks for a calculation.
 CALCULATE_LABEL = "Calculate now (r)"
@@ -33,9 +37,13 @@ MAX_TABLE_ROWS = 2000
 
 _SERIES_KINDS = {InsightKind.TRENDS, InsightKind.STICKINESS, InsightKind.LIFECYCLE}
 
+# How each series kind is charted; any other (trends, a funnel over time) is drawn as lines.
+_CHART_STYLES = {InsightKind.STICKINESS: "stickiness", InsightKind.LIFECYCLE: "lifecycle"}
+
 
 def choose_view(kind: InsightKind, result: Any, columns: Any) -> str:
-    """Which drawing fits: "trends", "funnel", "retention", "table", "json" or "empty"."""
+    """Which drawing fits: "trends", "funnel", "retention", "paths", "table", "json" or
+    "empty"."""
     if result is None:
         return "empty"
     if kind is InsightKind.FUNNELS and is_series_result(result):
@@ -44,6 +52,8 @@ def choose_view(kind: InsightKind, result: Any, columns: Any) -> str:
         return "funnel"
     if kind is InsightKind.RETENTION and cohorts(result):
         return "retention"
+    if kind is InsightKind.PATHS and is_paths_result(result):
+        return "paths"
     rows = isinstance(result, list) and all(isinstance(row, list | tuple) for row in result)
     if isinstance(columns, list) and columns and rows:
         return "table"
@@ -93,6 +103,9 @@ class ResultsView(Vertical):
     ResultsView #results-table {
         height: 1fr;
     }
+    ResultsView #results-paths {
+        height: 1fr;
+    }
     """
 
     class RefreshRequested(Message):
@@ -112,7 +125,9 @@ class ResultsView(Vertical):
             with VerticalScroll(id="results-funnel"):
                 yield FunnelBars(id="results-funnel-bars")
             yield RetentionTable(id="results-retention")
-            yield DataTable(id="results-table", zebra_stripes=True)
+            with VerticalScroll(id="results-paths"):
+                yield PathsTable(id="results-paths-table")
+            yield WideTable(id="results-table", zebra_stripes=True)
             with VerticalScroll(id="results-json"):
                 yield Static(id="results-json-text", markup=False)
 
@@ -133,7 +148,7 @@ class ResultsView(Vertical):
         """Draw `result`; `problem` is the server's message when the last calculation failed."""
         view = choose_view(kind, result, columns)
         try:
-            note = self._draw(view, result, columns, has_more, problem)
+            note = self._draw(view, result, columns, has_more, problem, kind)
         except Exception as error:  # no result the server sends may end the app
             view, note = self._draw_instead(view, result, error)
             if view == "empty":
@@ -145,14 +160,20 @@ class ResultsView(Vertical):
         self.query_one(ContentSwitcher).current = f"results-{view}"
 
     def _draw(
-        self, view: str, result: Any, columns: Any, has_more: bool, problem: str | None
+        self,
+        view: str,
+        result: Any,
+        columns: Any,
+        has_more: bool,
+        problem: str | None,
+        kind: InsightKind = InsightKind.TRENDS,
     ) -> str:
         """Draw `result` as `view`; the answer is the note to show above it."""
         if view == "empty":
             self._show_empty(problem)
         elif view == "trends":
-            left_out = self.query_one(TrendsChart).show(result)
-            note = f"{len(result)} series"
+            left_out = self.query_one(TrendsChart).show(result, _CHART_STYLES.get(kind, "lines"))
+            note = f"{len(result)} series" + self._series_keys_hint()
             if left_out:
                 values = "value" if left_out == 1 else "values"
                 note += (
@@ -165,11 +186,22 @@ class ResultsView(Vertical):
         elif view == "retention":
             self.query_one(RetentionTable).show(result)
             return f"{len(cohorts(result))} cohorts"
+        elif view == "paths":
+            self.query_one(PathsTable).show(result)
+            return f"{format_number(len(transitions(result)))} transitions, busiest first"
         elif view == "table":
             return self._show_table(columns, result, has_more)
         else:
             self._show_json(result)
         return ""
+
+    def _series_keys_hint(self) -> str:
+        """How to hide a series or show one alone, with the keys as the keymap has them."""
+        toggle = key_hint(self.screen, "chart.toggle_series")
+        only = key_hint(self.screen, "chart.only_series")
+        if not (toggle and only):
+            return ""
+        return f" · in the table, {toggle} hides or shows a series, {only} shows it alone"
 
     def _show_json(self, result: Any) -> None:
         text = json.dumps(result, indent=2, ensure_ascii=False, default=str)
@@ -220,7 +252,7 @@ class ResultsView(Vertical):
         self.set_class(button is None, "-no-button")
 
     def _show_table(self, columns: list[Any], rows: list[Any], has_more: bool) -> str:
-        table = self.query_one("#results-table", DataTable)
+        table = self.query_one("#results-table", WideTable)
         table.clear(columns=True)
         for index, name in enumerate(columns):
             table.add_column(safe_text(name), key=f"c{index}")

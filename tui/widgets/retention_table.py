@@ -1,5 +1,5 @@
 """A retention result as the classic cohort triangle: one row per cohort, its size, then the share
-of it that came back in each later period.
+of it that came back in each later period. Wider than the pane, it marks its cut edge with "›".
 """
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from tui.safe_text import safe_text
 from tui.widgets.result_cells import MISSING, format_number, format_percent, number, plain
+from tui.widgets.wide_table import WideTable
 
 
 def cohorts(result: Any) -> list[dict[str, Any]]:
@@ -31,7 +31,7 @@ def _cohort_name(row: dict[str, Any]) -> str:
     return plain(row.get("label") or date)
 
 
-class RetentionTable(DataTable[Text]):
+class RetentionTable(WideTable):
     """Shares of each cohort still active N periods later; the first column is the cohort size."""
 
     DEFAULT_CSS = """
