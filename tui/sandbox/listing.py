@@ -1,5 +1,6 @@
-"""The insight list: query-parameter filters, search with exact-then-similar ranking, ordering
-and limit/offset paging, as PostHog's `_filter_request` and DRF pagination do them.
+"""The insight list: query-parameter filters, search (exact matches, else similar ones, ranked by
+trigram score), ordering and limit/offset paging, as PostHog's `_filter_request`,
+`apply_trigram_search`, `order_queryset` and DRF pagination do them.
 
 Sorted id lists are cached per ordering and store version, so paging a 10,000-insight project
 does not re-sort on every request.
@@ -27,7 +28,12 @@ from .validate import (
 
 DEFAULT_PAGE_SIZE = 100
 DEFAULT_ORDER = "-last_modified_at"
+# PostHog's MIN_NAME_TRIGRAM_SIMILARITY, MIN_DESCRIPTION_TRIGRAM_SIMILARITY and
+# DESCRIPTION_SCORE_WEIGHT, which `apply_trigram_search` uses.
 SIMILARITY_THRESHOLD = 0.3
+DESCRIPTION_THRESHOLD = 0.4
+DESCRIPTION_WEIGHT = 0.5
+_SEARCHED = ("name", "derived_name", "description")
 INSIGHT_KINDS = frozenset(
     {"TRENDS", "FUNNELS", "RETENTION", "PATHS", "STICKINESS", "LIFECYCLE", "JSON", "SQL"}
 )
@@ -72,60 +78,80 @@ def _similarity(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def _text_fields(insight: dict[str, Any]) -> list[str]:
-    return [
-        str(value).lower()
-        for value in (
-            insight["name"],
-            insight["derived_name"],
-            insight["description"],
-            *insight["tags"],
-        )
-        if value
-    ]
+class _Grams:
+    """Trigrams of texts, memoised (seeded names repeat): each word's set, and the whole text's
+    (the union of its words', as pg_trgm builds it)."""
 
+    def __init__(self) -> None:
+        self._words: dict[str, list[set[str]]] = {}
 
-def _word_grams(fields: list[str]) -> list[set[str]]:
-    return [_trigrams(word) for word in {w for field in fields for w in _WORD.findall(field)}]
+    def words(self, text: str) -> list[set[str]]:
+        found = self._words.get(text)
+        if found is None:
+            if len(self._words) > 50_000:
+                self._words.clear()
+            found = self._words[text] = [_trigrams(w) for w in dict.fromkeys(_WORD.findall(text))]
+        return found
+
+    def whole(self, text: str) -> set[str]:
+        return set().union(*self.words(text))
+
+    def word_similarity(self, term: list[set[str]], text: str) -> float:
+        """How well the term's words are found among `text`'s words (pg_trgm's `<%`, per word:
+        each term word's best match, averaged)."""
+        words = self.words(text)
+        if not term or not words:
+            return 0.0
+        return sum(max(_similarity(grams, word) for word in words) for grams in term) / len(term)
 
 
 class Searcher:
-    """PostHog's search: substring hits are "exact", trigram hits (pg_trgm style, per word,
-    threshold 0.3) are "similar". Seeded names repeat, so scores are memoised per text."""
+    """PostHog's saved-list search (`apply_trigram_search`, as `InsightViewSet._apply_search`
+    calls it): a row whose name, derived name, description or a tag holds the term is an "exact"
+    match; otherwise trigram word similarity above 0.3 on the name or derived name, or 0.4 on the
+    description, makes it "similar". Similar matches are dropped whenever any exact one exists.
+    The score ranks them: word and full similarity of the name, word similarity of the derived
+    name, half the description's."""
 
     def __init__(self) -> None:
-        self._grams: dict[tuple[str, ...], list[set[str]]] = {}
+        self.grams = _Grams()
 
     def scorer(self, term: str) -> Callable[[dict[str, Any]], tuple[str, float] | None]:
         lowered = term.lower()
-        term_grams = [_trigrams(word) for word in _WORD.findall(lowered)]
+        grams = self.grams
+        term_words = grams.words(lowered)
+        term_whole = grams.whole(lowered)
         memo: dict[tuple[str, ...], tuple[str, float] | None] = {}
 
         def score(insight: dict[str, Any]) -> tuple[str, float] | None:
-            key = tuple(_text_fields(insight))
-            if key not in memo:
-                memo[key] = self._score(key, lowered, term_grams)
-            return memo[key]
+            name, derived, description = (str(insight[field] or "").lower() for field in _SEARCHED)
+            tags = [str(tag).lower() for tag in insight["tags"]]
+            key = (name, derived, description, *tags)
+            if key in memo:
+                return memo[key]
+            name_word = grams.word_similarity(term_words, name)
+            derived_word = grams.word_similarity(term_words, derived)
+            description_word = grams.word_similarity(term_words, description)
+            points = (
+                name_word
+                + _similarity(term_whole, grams.whole(name))
+                + derived_word
+                + DESCRIPTION_WEIGHT * description_word
+            )
+            if any(lowered in text for text in key):
+                found: tuple[str, float] | None = ("exact", points)
+            elif (
+                name_word > SIMILARITY_THRESHOLD
+                or derived_word > SIMILARITY_THRESHOLD
+                or description_word > DESCRIPTION_THRESHOLD
+            ):
+                found = ("similar", points)
+            else:
+                found = None
+            memo[key] = found
+            return found
 
         return score
-
-    def _score(
-        self, fields: tuple[str, ...], lowered: str, term_grams: list[set[str]]
-    ) -> tuple[str, float] | None:
-        if any(lowered in field for field in fields):
-            return "exact", 1.0
-        if not term_grams:
-            return None
-        word_grams = self._grams.get(fields)
-        if word_grams is None:
-            if len(self._grams) > 50_000:
-                self._grams.clear()
-            word_grams = self._grams[fields] = _word_grams(list(fields))
-        if not word_grams:
-            return None
-        total = sum(max(_similarity(grams, other) for other in word_grams) for grams in term_grams)
-        score = total / len(term_grams)
-        return ("similar", score) if score >= SIMILARITY_THRESHOLD else None
 
 
 def _sort_value(insight: dict[str, Any], field: str) -> Any:
@@ -259,9 +285,13 @@ class Lister:
             hit = score(insight)
             if hit is not None:
                 scored.append((insight, hit[0], hit[1]))
+        if any(kind == "exact" for _, kind, _ in scored):
+            # Similar matches would bury the exact ones once the list is re-ordered: PostHog
+            # returns them only when nothing matches exactly.
+            scored = [item for item in scored if item[1] == "exact"]
         if not fields:
-            # No explicit order: exact hits first, then similar ones by similarity.
-            scored.sort(key=lambda item: (item[1] != "exact", -item[2]))
+            # No explicit order: PostHog keeps its ranking (score, then name).
+            scored.sort(key=lambda item: (-item[2], _sort_value(item[0], "name") or ""))
         return [(insight, kind) for insight, kind, _ in scored], len(scored)
 
 
