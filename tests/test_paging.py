@@ -4,6 +4,9 @@ trip over each other, and a delete can be undone only inside its window."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tui.api.errors import (
@@ -56,15 +59,34 @@ def test_filters_are_asked_as_the_apis_parameters():
         "mine": False,
         "order": "-last_modified_at",
     }
-    narrowed = FilterState(search="  weekly ", sort=SortOrder.NAME).toggled("saved")
+    narrowed = FilterState(search="  weekly ", chosen_sort=SortOrder.NAME).toggled("saved")
     assert narrowed.narrowed and narrowed.active
     assert narrowed.query()["search"] == "weekly"
     assert narrowed.query()["saved"] is True and narrowed.query()["order"] == "name"
     # Sorting hides nothing: the list is not "narrowed", but there is something to clear.
-    sorted_only = FilterState(sort=SortOrder.NAME)
+    sorted_only = FilterState(chosen_sort=SortOrder.NAME)
     assert not sorted_only.narrowed and sorted_only.active
     with pytest.raises(ValueError):
         FilterState().toggled("sort")
+
+
+def test_a_search_keeps_the_servers_ranking_until_an_order_is_chosen():
+    searching = FilterState(search="weekly")
+    assert searching.sort is SortOrder.RELEVANCE and searching.sort.label == "relevance"
+    assert searching.query()["order"] is None  # no `order`: PostHog keeps its ranking
+    assert FilterState(search="   ").query()["order"] == "-last_modified_at"
+    # s goes round: relevance, last modified, name, and relevance again.
+    by_date = searching.next_sort()
+    assert by_date.sort is SortOrder.LAST_MODIFIED
+    assert by_date.query()["order"] == "-last_modified_at"
+    by_name = by_date.next_sort()
+    assert by_name.query()["order"] == "name"
+    assert by_name.next_sort() == searching
+    # Without a search the cycle is last modified and name; a chosen order outlives a search.
+    chosen = FilterState().next_sort()
+    assert chosen.sort is SortOrder.NAME
+    assert replace(chosen, search="weekly").query()["order"] == "name"
+    assert chosen.next_sort().sort is SortOrder.LAST_MODIFIED
 
 
 # --- generations ----------------------------------------------------------------------------
@@ -217,14 +239,37 @@ def loaded(rows: int, count: int) -> Paging:
     return paging.first_page_settled(paging.generation)
 
 
-def test_G_runs_a_bounded_number_of_pages():
+def test_G_says_how_many_rows_are_still_coming():
     run = loaded(100, 1000).asked_to_end()
     assert run.to_end is not None and run.busy
-    assert run.wants_page(0, limit=2) and run.wants_page(1, limit=2)
-    assert not run.wants_page(2, limit=2)
     assert status_text(run, rows=100, now=100.0, slow_after=3, key=keys) == (
         "loading 900 more… (any key stops)"
     )
+
+
+def test_G_waits_for_a_further_page_already_on_its_way():
+    more = loaded(100, 1000).asked_more()
+    run = more.asked_to_end()
+    assert run.to_end_waits and run.busy
+    came = run.more_settled(run.generation)
+    assert came.to_end is not None and came.to_end_waits  # still G's, until it goes on
+    going = came.to_end_started()
+    assert not going.to_end_waits and going.to_end == run.to_end
+    # Without a page on its way the run does not wait; a key or a failure ends the waiting too.
+    assert not loaded(100, 1000).asked_to_end().to_end_waits
+    assert not run.to_end_stopped().to_end_waits
+
+
+def test_cached_rows_are_said_to_be_cached_until_the_first_page_comes():
+    saved = datetime.now(UTC) - timedelta(minutes=3)
+    warm = asked().showing_cached(saved, count=9705)
+    assert warm.count == 9705
+    said = status_text(warm, rows=300, now=100.5, slow_after=3, key=keys)
+    assert said == "cached 3 min ago · checking…"
+    slow = status_text(warm, rows=300, now=104.0, slow_after=3, key=keys)
+    assert slow is not None and slow.startswith("cached 3 min ago · no answer yet")
+    fresh = warm.arrived(warm.generation, page(range(100), count=9706), offset=0)
+    assert fresh.cached_at is None and fresh.count == 9706
 
 
 def test_an_older_G_run_ending_leaves_the_newer_one_alone():

@@ -1,7 +1,8 @@
 """The insight list's pager, with no Textual in it: the filters as API parameters, which answers
 are still wanted, the count and whether more follow, the waits before a retry, G's run to the end
-and the undo window. `Paging` is frozen (each event returns the next value), so a screen holds it
-in one reactive and redraws when it changes; the rows live in the table, not here.
+(pages fetched ahead, a few at once), cached rows shown until the server answers, and the undo
+window. `Paging` is frozen (each event returns the next value), so a screen holds it in one
+reactive and redraws when it changes; the rows live in the table, not here.
 """
 
 from __future__ import annotations
@@ -10,14 +11,19 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from tui.api import ListFilters
 from tui.api.errors import NetworkError, RateLimitedError, ServerError
-from tui.api.models import Page
+
+if TYPE_CHECKING:
+    from tui.api.listing import ListFilters
+    from tui.api.models import Page
 
 PAGE_SIZE = 100
+# G's run asks for this many pages at once (through the one client, so its pacing still holds).
+PAGES_IN_FLIGHT = 4
 # Start fetching the next page when the cursor is this close to the last loaded row.
 PREFETCH_ROWS = 20
 # How long a deleted insight can be brought back.
@@ -29,28 +35,66 @@ T = TypeVar("T")
 
 
 class SortOrder(StrEnum):
-    """How the list is ordered; the value is the API's `order` parameter."""
+    """How the list is ordered; the value is the API's `order` parameter (none for RELEVANCE)."""
 
     LAST_MODIFIED = "-last_modified_at"
     NAME = "name"
+    #: While searching with no order chosen: the server's ranking, exact matches before similar
+    #: ones (PostHog keeps it only when no `order` is sent).
+    RELEVANCE = "relevance"
 
     @property
     def label(self) -> str:
-        return "last modified" if self is SortOrder.LAST_MODIFIED else "name"
+        return _SORT_LABELS[self]
 
-    def next(self) -> SortOrder:
-        return SortOrder.NAME if self is SortOrder.LAST_MODIFIED else SortOrder.LAST_MODIFIED
+    @property
+    def order(self) -> str | None:
+        """The API's `order` parameter for this sort (None: let the server rank)."""
+        return None if self is SortOrder.RELEVANCE else self.value
+
+
+_SORT_LABELS = {
+    SortOrder.LAST_MODIFIED: "last modified",
+    SortOrder.NAME: "name",
+    SortOrder.RELEVANCE: "relevance",
+}
 
 
 @dataclass(frozen=True)
 class FilterState:
-    """What the user narrowed the list to. The default value means "everything"."""
+    """What the user narrowed the list to. The default value means "everything".
+
+    `chosen_sort` is the order the user picked (None: not picked); `sort` is the one in force,
+    which without a choice is the search ranking while searching and last modified otherwise.
+    """
 
     search: str = ""
     favorited: bool = False
     saved: bool = False
     mine: bool = False
-    sort: SortOrder = SortOrder.LAST_MODIFIED
+    chosen_sort: SortOrder | None = None
+
+    @property
+    def searching(self) -> bool:
+        return bool(self.search.strip())
+
+    @property
+    def sort(self) -> SortOrder:
+        if self.chosen_sort is not None:
+            return self.chosen_sort
+        return SortOrder.RELEVANCE if self.searching else SortOrder.LAST_MODIFIED
+
+    def next_sort(self) -> FilterState:
+        """These filters with the next order (`s`): relevance (while searching), last modified,
+        name, and round again."""
+        cycle = (
+            (SortOrder.RELEVANCE, SortOrder.LAST_MODIFIED, SortOrder.NAME)
+            if self.searching
+            else (SortOrder.LAST_MODIFIED, SortOrder.NAME)
+        )
+        current = self.sort
+        following = cycle[(cycle.index(current) + 1) % len(cycle)] if current in cycle else cycle[0]
+        return replace(self, chosen_sort=None if following is SortOrder.RELEVANCE else following)
 
     def toggled(self, name: str) -> FilterState:
         """These filters with one on/off filter ("favorited", "saved" or "mine") flipped."""
@@ -65,7 +109,7 @@ class FilterState:
     @property
     def narrowed(self) -> bool:
         """True when some rows may be hidden (sorting hides nothing)."""
-        return bool(self.search.strip()) or self.favorited or self.saved or self.mine
+        return self.searching or self.favorited or self.saved or self.mine
 
     @property
     def active(self) -> bool:
@@ -78,7 +122,7 @@ class FilterState:
             "favorited": self.favorited,
             "saved": True if self.saved else None,
             "mine": self.mine,
-            "order": self.sort.value,
+            "order": self.sort.order,
         }
 
 
@@ -130,10 +174,14 @@ class Paging:
     # G's run to the end, by number, while it loads page after page; `runs` numbers them.
     to_end: int | None = None
     runs: int = 0
+    # G's run waits for the further page already on its way (so no page is asked twice).
+    to_end_waits: bool = False
     # Where G's run put the cursor: arriving there is not "nearing the end".
     landed: int | None = None
     # The server has answered at least once.
     answered: bool = False
+    # The rows shown are the cached ones saved at this time, until the server's first page comes.
+    cached_at: datetime | None = None
     failure: LoadFailure | None = None
     failures: int = 0  # in a row; the waits before trying again grow with it
     retry_at: float | None = None  # monotonic time of the automatic retry, if one is due
@@ -159,10 +207,6 @@ class Paging:
         """G may start loading the rest (it takes over from a further page on its way)."""
         return not self.loading and self.has_more
 
-    def wants_page(self, pages: int, limit: int) -> bool:
-        """G's run goes on: the server has more, and it has loaded fewer than `limit` pages."""
-        return self.has_more and pages < limit
-
     def wants_prefetch(self, cursor_row: int, rows: int) -> bool:
         """The cursor at `cursor_row` (of `rows` loaded) is near enough the end to fetch the next
         page: not while G's run loads, and not on the row G's run landed on."""
@@ -181,6 +225,7 @@ class Paging:
             asked_at=now,
             loading_more=False,
             to_end=None,
+            to_end_waits=False,
             retry_at=None,
         )
 
@@ -193,11 +238,24 @@ class Paging:
         return replace(self, loading_more=True, retry_at=None)
 
     def asked_to_end(self) -> Paging:
-        """G's run starts (as run number `to_end`), taking over from any further page."""
+        """G's run is asked for (as run number `to_end`). A further page already on its way is
+        let finish first (`to_end_waits`): the run goes on from after it."""
         run = self.runs + 1
-        return replace(self, runs=run, to_end=run, loading_more=True, retry_at=None)
+        waits = self.loading_more and self.to_end is None
+        return replace(
+            self, runs=run, to_end=run, to_end_waits=waits, loading_more=True, retry_at=None
+        )
+
+    def to_end_started(self) -> Paging:
+        """G's run, which waited for a further page, goes on now that the page came."""
+        return replace(self, to_end_waits=False)
 
     # --- answers ------------------------------------------------------------------------------
+
+    def showing_cached(self, saved_at: datetime, count: int | None) -> Paging:
+        """Rows saved at `saved_at` are shown until the first page comes (`count`: the total
+        then)."""
+        return replace(self, cached_at=saved_at, count=count)
 
     def first_page_settled(self, generation: int) -> Paging:
         """The first page of `generation` came, failed or was dropped: it is no longer loading."""
@@ -217,6 +275,7 @@ class Paging:
             count=page.count,
             has_more=more_after(page, offset + len(page.results)),
             answered=True,
+            cached_at=None,
             failure=None,
             failures=0,
         )
@@ -226,7 +285,7 @@ class Paging:
         a later G took over from changes nothing."""
         if self.to_end is None or (run is not None and run != self.to_end):
             return self
-        return replace(self, to_end=None, loading_more=False)
+        return replace(self, to_end=None, to_end_waits=False, loading_more=False)
 
     def landed_at(self, row: int | None) -> Paging:
         """G's run put the cursor on `row` (None: the cursor has moved on since)."""
@@ -257,6 +316,7 @@ class Paging:
             loading=False,
             loading_more=False,
             to_end=None,
+            to_end_waits=False,
             failure=LoadFailure(first_page=first_page, sentence=sentence),
             failures=self.failures + 1,
             retry_at=None if wait is None else now + wait,

@@ -16,7 +16,7 @@ from tui.widgets.insight_table import InsightTable
 
 
 def column_widths(table: InsightTable) -> dict[str, int]:
-    return {str(key.value): column.width for key, column in table.columns.items()}
+    return {key: width for key, _label, width in table.columns}
 
 
 async def test_at_80_columns_the_name_takes_the_room(make_hog_app: Any):
@@ -63,7 +63,7 @@ async def test_modified_times_age_while_the_list_is_open(
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await settled_list(pilot)
         first = screen.table.insights[0]
-        modified = first.last_modified_at
+        modified = first.modified_at
         assert isinstance(modified, datetime)
 
         def shown() -> str:

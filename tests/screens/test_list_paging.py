@@ -1,5 +1,5 @@
-"""Paging: the first page shows at once; the next is fetched as the cursor nears the end, and G
-loads the rest (a bounded number of pages per press, stopped by any other key)."""
+"""Paging: the first page shows at once; the next is fetched as the cursor nears the end, and one G
+loads the rest (a few pages at once, each asked once, stopped by any other key)."""
 
 from __future__ import annotations
 
@@ -95,46 +95,87 @@ async def test_one_G_from_the_first_page_reaches_the_true_end(
         assert "loaded" not in summary(screen) and "loading" not in summary(screen)
 
 
-async def test_G_loads_a_bounded_number_of_pages_per_press(
-    make_hog_app: Any, sandbox_state: Any, monkeypatch: pytest.MonkeyPatch
-):
-    monkeypatch.setattr(InsightListScreen, "LAST_ROW_MAX_PAGES", 1)
-    live = [i for i in sandbox_state.insights.values() if not i["deleted"]]
-    app = make_hog_app()
+def app_over(asgi: Any, isolated_dirs: Any) -> HogApp:
+    session = Session(
+        profile=Profile(name="test", host=SANDBOX_BASE_URL, project_id=DEFAULT_PROJECT_ID),
+        api=make_api(asgi),
+        drafts=DraftStore(isolated_dirs["data"] / "drafts"),
+    )
+    return HogApp(session=session)
+
+
+def big_sandbox(insights: int, **faults: float) -> Any:
+    return create_app(
+        SandboxConfig(
+            insights=insights,
+            seed=3,
+            rate_limit_per_minute=None,
+            rate_limit_per_hour=None,
+            faults=FaultSpec(**faults),
+        )
+    )
+
+
+async def test_one_G_on_a_long_list_fetches_ahead_and_asks_each_page_once(isolated_dirs: Any):
+    """1,200 insights behind a slow server: one G brings all of them, each page asked once
+    (`tests/api/test_api_pages_ahead.py` checks that four are on their way at a time)."""
+    slow = big_sandbox(1200, latency=0.2)
+    state = slow.state.sandbox
+    live = sum(1 for insight in state.insights.values() if not insight["deleted"])
+    app = app_over(slow, isolated_dirs)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await first_page(pilot)
         await pilot.press("G")
-        await until(pilot, lambda: any("G loads more" in n for n in notifications(app)))
-        await until(pilot, lambda: not screen.is_busy)
-        # one page more than the first, and the cursor on the last of them
-        assert screen.table.row_count == 2 * PAGE_SIZE
-        assert screen.table.cursor_row == 2 * PAGE_SIZE - 1
-        said = next(n for n in notifications(app) if "G loads more" in n)
-        assert f"Loaded {2 * PAGE_SIZE} of {len(live)}" in said
-        # the next G goes on from there
+        await until(pilot, lambda: screen.table.row_count == live and not screen.is_busy)
+        assert screen.table.cursor_row == live - 1
+        asked = offsets(state)
+        assert sorted(asked) == list(range(0, live, PAGE_SIZE))  # every page, none twice
+        assert len({row.id for row in screen.table.insights}) == live
+        assert "loaded" not in summary(screen) and "loading" not in summary(screen)
+
+
+async def test_G_pressed_while_the_next_page_loads_asks_for_no_page_twice(isolated_dirs: Any):
+    slow = big_sandbox(700, latency=0.3)
+    state = slow.state.sandbox
+    live = sum(1 for insight in state.insights.values() if not insight["deleted"])
+    app = app_over(slow, isolated_dirs)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await first_page(pilot)
+        screen.table.move_cursor(row=PAGE_SIZE - PREFETCH_ROWS)  # the next page is asked for
+        await until(pilot, lambda: screen.paging.loading_more)
         await pilot.press("G")
-        await until(pilot, lambda: screen.table.row_count == len(live) and not screen.is_busy)
-        assert screen.table.cursor_row == len(live) - 1
+        await until(pilot, lambda: screen.table.row_count == live and not screen.is_busy)
+        assert screen.table.cursor_row == live - 1
+        assert sorted(offsets(state)) == list(range(0, live, PAGE_SIZE))
+
+
+async def test_a_page_failing_during_G_says_so_and_keeps_what_loaded(isolated_dirs: Any):
+    sandbox = big_sandbox(600)
+
+    async def refuse_offset_300(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and b"offset=300" in scope.get("query_string", b""):
+            body = b'{"type":"validation_error","code":"invalid","detail":"Nope.","attr":null}'
+            headers = [(b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": 400, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await sandbox(scope, receive, send)
+
+    app = app_over(refuse_offset_300, isolated_dirs)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await first_page(pilot)
+        await pilot.press("G")
+        await until(pilot, lambda: any("load the rest" in n for n in notifications(app)))
+        await until(pilot, lambda: not screen.is_busy)
+        assert screen.table.row_count == 3 * PAGE_SIZE  # the pages before the failed one
+        assert "could not load more" in summary(screen)
 
 
 async def test_any_key_stops_G_loading_a_long_list(isolated_dirs: Any):
     """Against a slow server with many pages, the status says how many rows are coming, and
     another key stops it there (the key still does its own job)."""
-    slow = create_app(
-        SandboxConfig(
-            insights=700,
-            seed=3,
-            rate_limit_per_minute=None,
-            rate_limit_per_hour=None,
-            faults=FaultSpec(latency=0.3),
-        )
-    )
-    session = Session(
-        profile=Profile(name="test", host=SANDBOX_BASE_URL, project_id=DEFAULT_PROJECT_ID),
-        api=make_api(slow),
-        drafts=DraftStore(isolated_dirs["data"] / "drafts"),
-    )
-    app = HogApp(session=session)
+    slow = big_sandbox(700, latency=0.3)
+    app = app_over(slow, isolated_dirs)
     state = slow.state.sandbox
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await first_page(pilot)

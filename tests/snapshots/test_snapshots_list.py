@@ -6,18 +6,23 @@ that moment, so "37 min ago" reads the same on every run however long the run ta
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import httpx
 import pytest
 from support import until
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
+from tui.api.models import Insight
 from tui.app import HogApp
+from tui.insight_row import InsightRow
 from tui.screens.first_run import FirstRunConfig, FirstRunScreen
 from tui.screens.insight_list import InsightListScreen
 from tui.widgets import insight_table
+from tui.widgets.insight_table import InsightTable, RowRefresh
 
 SIZE = (120, 36)
 
@@ -147,3 +152,57 @@ def test_first_run_wrong_key(snap_compare: Any, sandbox_app: Any) -> None:
         await steady(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+class RowStatesApp(App[None]):
+    """The table alone, with a row in each state it can show."""
+
+    def compose(self) -> ComposeResult:
+        yield InsightTable(id="insights")
+
+    def on_mount(self) -> None:
+        table = self.query_one(InsightTable)
+        table.focus()
+        shown = {
+            1: "Signups per day",
+            2: "Revenue by plan",
+            3: "",
+            4: "[bold]Not bold[/] \x1b[31mnot red",
+            5: "Weekly active users",
+            6: "Pageviews (similar match)",
+        }
+        rows = [_row(insight_id, name) for insight_id, name in shown.items()]
+        rows[1] = rows[1].with_changes(favorited=True)
+        rows[5] = rows[5].with_changes(search_match_type="similar")
+        table.show_insights(rows)
+        table.set_marked(frozenset({2, 5}))
+        table.set_drafts(frozenset({5}))
+        table.show_refresh(1, RowRefresh("running", 42))
+        table.show_refresh(2, RowRefresh("failed"))
+        table.move_cursor(row=2)
+
+
+def _row(insight_id: int, name: str) -> InsightRow:
+    moment = dt.datetime(2026, 3, 1, 11, 0, tzinfo=dt.UTC)
+    return InsightRow.of(
+        Insight.model_validate(
+            {
+                "id": insight_id,
+                "name": name,
+                "derived_name": "Pageview count" if not name else None,
+                "tags": ["growth", "kpi"],
+                "query": {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery"}},
+                "last_modified_at": moment.isoformat(),
+                "last_refresh": moment.isoformat(),
+                "created_by": {"id": 1, "first_name": "Ada", "email": "ada@example.com"},
+            }
+        )
+    )
+
+
+def test_table_row_states(snap_compare: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Marked, draft, favourite, similar match, derived name, refreshing and failed rows, the
+    cursor on the derived name, and hostile text shown literally."""
+    noon = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(insight_table, "_now", lambda: noon)
+    assert snap_compare(RowStatesApp(), terminal_size=(120, 10))

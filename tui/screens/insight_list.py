@@ -1,17 +1,23 @@
 """The insight list: the first screen, paged from the server, searchable, with row actions.
 
 The screen composes and orchestrates: paging state is one `tui.paging.Paging` in a reactive, the
-filters another, and watchers redraw from them; `InsightTable` and `FilterBar` only display. Every
-server call runs in a worker; failures come back to `on_worker_state_changed` and become words.
-Marks and refreshes are a layer of their own (`list_refresh`).
+filters another, and watchers redraw from them; `InsightTable` and `FilterBar` only display. Rows
+are compact `InsightRow`s, made from each page as it comes. Every server call runs in a worker;
+failures come back to `on_worker_state_changed` and become words. Marks and refreshes are a layer
+of their own (`list_refresh`); the last list shown is cached for the next start (`list_cache`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+import re
 import time
 from collections.abc import Iterable
+from contextlib import aclosing, suppress
 from dataclasses import replace
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
@@ -24,17 +30,21 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from tui.actions import bindings, guard_writes, palette_commands
-from tui.api import ListFilters
-from tui.api.models import Insight, Page
-from tui.paging import PAGE_SIZE, PREFETCH_ROWS, FilterState, Paging
+from tui.insight_row import InsightRow
+from tui.paging import PAGE_SIZE, PAGES_IN_FLIGHT, PREFETCH_ROWS, FilterState, Paging
 from tui.safe_text import clean
-from tui.screens.insight_detail import InsightDetailScreen
 from tui.screens.list_actions import ACTIONS
-from tui.screens.list_rows import ListRows
+from tui.screens.list_rows import ListRows, row_of
 from tui.screens.list_status import list_state, retry_text
 from tui.widgets.filter_bar import FilterBar
 from tui.widgets.insight_table import InsightTable
 from tui.wording import error_text
+
+if TYPE_CHECKING:
+    from tui.api.listing import ListFilters
+    from tui.api.models import Insight, Page
+    from tui.config import Profile
+    from tui.session import HasSession
 
 # PAGE_SIZE and PREFETCH_ROWS live in tui.paging; tests read them from here too.
 __all__ = ["PAGE_SIZE", "PREFETCH_ROWS", "InsightListScreen"]
@@ -47,6 +57,11 @@ COMPACT_FOOTER_BELOW = 100
 _FIRST_PAGE = "load the insights"
 # Worker groups, one per kind of work (a reload cancels a page still loading).
 _LOAD = "list-load"
+_CACHE = "list-cache"
+_DRAFTS = "list-drafts"
+# A draft file of an existing insight: "insight-42.json", or one kept apart by another hogtui
+# ("insight-42--1234.json"); see `tui.drafts`.
+_DRAFT_FILE = re.compile(r"^insight-(\d+)(?:--\d+)?\.json$")
 # Actions on the insight under the cursor: greyed out (and out of the palette) with no row.
 _ROW_ACTIONS = frozenset(
     {
@@ -73,8 +88,8 @@ class InsightListScreen(ListRows):
     # After this long without an answer, the status says the app is still trying (the client
     # retries for up to half a minute before it gives up).
     SLOW_SECONDS: ClassVar[float] = 3.0
-    # G loads at most this many further pages per press, so a huge project stays responsive.
-    LAST_ROW_MAX_PAGES: ClassVar[int] = 10
+    # Once the list has settled this long, its first rows are saved for the next start.
+    CACHE_AFTER_SECONDS: ClassVar[float] = 1.0
 
     BINDINGS: ClassVar[list[BindingType]] = bindings(ACTIONS)
 
@@ -89,6 +104,9 @@ class InsightListScreen(ListRows):
         self._ticker: Timer | None = None
         # The automatic retry; it follows `paging.retry_at` (see `_follow_retry`).
         self._retry_timer: Timer | None = None
+        # Saves the list for the next start once it has settled; what it saved last.
+        self._cache_timer: Timer | None = None
+        self._cached: tuple[tuple[InsightRow, ...], int | None] | None = None
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -106,6 +124,13 @@ class InsightListScreen(ListRows):
         self.table.focus()
         self._catch_up_refreshes()
         self.reload()
+        # The first page's request leaves first; the cached rows are read meanwhile.
+        self._show_cached_list(self.paging.generation)
+
+    def on_screen_resume(self) -> None:
+        # On first showing and whenever the editor (or anything above) closes: drafts may have
+        # been written or cleared meanwhile.
+        self._show_drafts()
 
     def on_resize(self, event: events.Resize) -> None:
         # At 80 columns the usual spacing would cut off reload, quit and help.
@@ -139,6 +164,8 @@ class InsightListScreen(ListRows):
         if paging.retry_at != before.retry_at:
             self._follow_retry(paging)
         self._show_state()
+        if not paging.busy and paging.answered and paging.cached_at is None:
+            self._cache_soon()
 
     def _follow_retry(self, paging: Paging) -> None:
         """The automatic retry's timer follows `paging.retry_at`: a failure sets it, and asking
@@ -204,13 +231,16 @@ class InsightListScreen(ListRows):
     @work(group=_LOAD, name="load", description=_FIRST_PAGE, exclusive=True, exit_on_error=False)
     async def _load_first_page(self, generation: int, filters: ListFilters) -> None:
         try:
-            page = await self.api.list_insights(limit=PAGE_SIZE, offset=0, **filters)
+            # Through the session: the request sent before the app was up answers it, if any.
+            session = cast("HasSession", self.app).session
+            page = await session.list_first_page(limit=PAGE_SIZE, offset=0, **filters)
         finally:
             self.paging = self.paging.first_page_settled(generation)
         if not self.paging.is_current(generation):
             return
+        rows = [InsightRow.of(insight) for insight in page.results]
         self.paging = self.paging.arrived(generation, page, offset=0)
-        self.table.show_insights(page.results)
+        self.table.show_insights(rows)
 
     def _load_next_page(self) -> None:
         if not self.paging.can_load_more:
@@ -232,10 +262,15 @@ class InsightListScreen(ListRows):
             self.paging = self.paging.more_settled(generation)
         if self.paging.is_current(generation):
             self._add_page(generation, page, offset)
+        if self.paging.to_end_waits:
+            # G was pressed while this page was on its way: its run goes on from here (once
+            # this worker is done, as the run takes over the load group).
+            self.call_later(self._run_to_end)
 
     def _add_page(self, generation: int, page: Page[Insight], offset: int) -> None:
+        rows = [InsightRow.of(insight) for insight in page.results]
         self.paging = self.paging.arrived(generation, page, offset)
-        self.table.append_insights(page.results)
+        self.table.append_insights(rows)
 
     @on(InsightTable.RowHighlighted, "#insights")
     def _row_highlighted(self, event: InsightTable.RowHighlighted) -> None:
@@ -248,12 +283,25 @@ class InsightListScreen(ListRows):
 
     @on(InsightTable.LastRowRequested)
     def _last_row_requested(self) -> None:
-        """The cursor went to the last loaded row; when the server has more, load up to the
-        true end (a bounded number of pages per press) and land there."""
+        """The cursor went to the last loaded row; when the server has more, load the rest (a
+        few pages at once, shown in order as they come) and land on the true last row."""
         if not self.paging.can_load_to_end:
             return
         self.paging = self.paging.asked_to_end()
-        self._load_to_end(self.paging.generation, self.paging.runs, self.filters.query())
+        if not self.paging.to_end_waits:
+            self._run_to_end()
+
+    def _run_to_end(self) -> None:
+        paging = self.paging = self.paging.to_end_started()
+        if paging.to_end is None:
+            return  # stopped meanwhile (a key, a failure)
+        self._load_to_end(
+            paging.generation,
+            paging.to_end,
+            self.filters.query(),
+            self.table.row_count,
+            paging.count,
+        )
 
     @work(
         group=_LOAD,
@@ -262,24 +310,27 @@ class InsightListScreen(ListRows):
         exclusive=True,
         exit_on_error=False,
     )
-    async def _load_to_end(self, generation: int, run: int, filters: ListFilters) -> None:
-        pages = 0
+    async def _load_to_end(
+        self, generation: int, run: int, filters: ListFilters, start: int, total: int | None
+    ) -> None:
+        pages = self.api.pages_ahead(
+            filters, start, total, page_size=PAGE_SIZE, concurrency=PAGES_IN_FLIGHT
+        )
         try:
-            while self.paging.wants_page(pages, self.LAST_ROW_MAX_PAGES):
-                offset = self.table.row_count
-                page = await self.api.list_insights(limit=PAGE_SIZE, offset=offset, **filters)
-                if not self.paging.is_current(generation):
-                    return
-                self._add_page(generation, page, offset)
-                pages += 1
+            async with aclosing(pages):
+                offset = start
+                async for page in pages:
+                    if not self.paging.is_current(generation):
+                        return
+                    self._add_page(generation, page, offset)
+                    offset += PAGE_SIZE
         finally:
             # Not when G was pressed again meanwhile: then the new run owns the state.
             self.paging = self.paging.to_end_stopped(run)
-        # Landing here is not "nearing the end": more comes with the next G, as said below.
         landed = self.table.row_count - 1
         self.paging = self.paging.landed_at(landed)
         self.table.move_cursor(row=landed, animate=False)
-        if self.paging.has_more:
+        if self.paging.has_more:  # more came meanwhile (the count grew)
             count = self.paging.count
             of = f" of {count}" if count is not None else ""
             self.notify(
@@ -357,7 +408,7 @@ class InsightListScreen(ListRows):
         self.reload()
 
     def action_cycle_sort(self) -> None:
-        self.filters = replace(self.filters, sort=self.filters.sort.next())
+        self.filters = self.filters.next_sort()
         self.reload()
 
     def action_clear_filters(self) -> None:
@@ -397,10 +448,14 @@ class InsightListScreen(ListRows):
         event.stop()
         self.action_open()
 
-    def open_insight(self, insight: Insight) -> None:
-        """Show `insight` in the detail screen; its row follows what the editor saved. From the
-        palette on another screen the editor opens over that one, unless this insight is open
-        already (two editors of one insight would share, and fight over, one draft)."""
+    def open_insight(self, insight: Insight | InsightRow) -> None:
+        """Open `insight` in the editor, which fetches it in full; its row follows what the
+        editor saved. From the palette on another screen the editor opens over that one, unless
+        this insight is open already (two editors of one insight would share, and fight over,
+        one draft)."""
+        # Imported here: the editor is the heaviest screen, and the list must appear fast.
+        from tui.screens.insight_detail import InsightDetailScreen
+
         for screen in self.app.screen_stack:
             if isinstance(screen, InsightDetailScreen) and screen.insight_id == insight.id:
                 where = "here" if screen is self.app.screen else "under this screen"
@@ -408,10 +463,7 @@ class InsightListScreen(ListRows):
                     f"“{clean(insight.display_name)}” is already open {where}.", markup=False
                 )
                 return
-        self.app.push_screen(
-            InsightDetailScreen(insight.id, insight=insight),
-            callback=self._detail_closed,
-        )
+        self.app.push_screen(InsightDetailScreen(insight.id), callback=self._detail_closed)
 
     def _detail_closed(self, insight: Insight | None) -> None:
         if insight is None:
@@ -423,7 +475,7 @@ class InsightListScreen(ListRows):
         else:
             # An insight opened from the palette may not be among the loaded rows: then there
             # is no row to update, and it shows up where it belongs on the next load.
-            self.table.replace_insight(insight)
+            self.table.replace_insight(row_of(insight, self.table.insight(insight.id)))
 
     # The panels are imported when first asked for: most sessions never open them, and the
     # list is what must appear fast.
@@ -452,13 +504,81 @@ class InsightListScreen(ListRows):
             self.app.push_screen(SharingScreen(insight.id, insight.display_name, tab=tab))
 
     def action_new(self) -> None:
+        from tui.screens.insight_detail import InsightDetailScreen
+
         self.app.push_screen(InsightDetailScreen(None), callback=self._new_closed)
 
     def _new_closed(self, insight: Insight | None) -> None:
         if insight is None or insight.deleted:
             return
-        self.table.insert_insight(0, insight)
+        self.table.insert_insight(0, InsightRow.of(insight))
         self.paging = self.paging.count_changed(+1)
+
+    # --- warm start: the last list, cached -----------------------------------------------------
+
+    @property
+    def _session_profile(self) -> Profile:
+        return cast("HasSession", self.app).session.profile
+
+    @work(group=_CACHE, name="cache-read", description="read the cached list", exit_on_error=False)
+    async def _show_cached_list(self, generation: int) -> None:
+        """Show the rows cached for this profile while its first page is on its way. They give
+        way to the server's page as soon as it comes; nothing shows if it came first."""
+        from tui import list_cache
+
+        cached = await asyncio.to_thread(list_cache.load, self._session_profile)
+        paging = self.paging
+        if cached is None or not cached.rows or not paging.is_current(generation):
+            return
+        if not paging.loading or self.table.row_count or self.filters.active:
+            return
+        self.table.show_insights(cached.rows)
+        self.paging = paging.showing_cached(cached.saved_at, cached.count)
+
+    def _cache_soon(self) -> None:
+        """The list has settled: save it for the next start after a moment of quiet (a burst of
+        pages or changes makes one write, not one each)."""
+        if self.filters.active:
+            return  # only the default view is what the next start shows
+        if self._cache_timer is not None:
+            self._cache_timer.stop()
+        self._cache_timer = self.set_timer(self.CACHE_AFTER_SECONDS, self._save_cached_list)
+
+    def _save_cached_list(self) -> None:
+        from tui.list_cache import CACHED_ROWS
+
+        self._cache_timer = None
+        paging = self.paging
+        if paging.busy or self.filters.active or paging.cached_at is not None:
+            return
+        rows = tuple(self.table.insights[:CACHED_ROWS])
+        if (rows, paging.count) == self._cached:
+            return
+        self._cached = (rows, paging.count)
+        self._write_cached_list(rows, paging.count)
+
+    @work(group=_CACHE, name="cache-write", description="cache the list", exit_on_error=False)
+    async def _write_cached_list(self, rows: tuple[InsightRow, ...], count: int | None) -> None:
+        from tui import list_cache
+
+        # A cache is a nicety: a full or read-only disk costs the next warm start only.
+        with suppress(OSError):
+            await asyncio.to_thread(list_cache.save, self._session_profile, rows, count)
+
+    # --- drafts -------------------------------------------------------------------------------
+
+    @work(
+        group=_DRAFTS,
+        name="drafts",
+        description="look for drafts",
+        exclusive=True,
+        exit_on_error=False,
+    )
+    async def _show_drafts(self) -> None:
+        """Mark the rows of insights with an unsaved draft (read from the draft store's folder,
+        off the event loop)."""
+        directory = cast("HasSession", self.app).session.drafts.directory
+        self.table.set_drafts(await asyncio.to_thread(draft_ids, directory))
 
     # --- command palette ----------------------------------------------------------------------
 
@@ -466,3 +586,16 @@ class InsightListScreen(ListRows):
         """Every action of this screen, for the command palette (namespaced titles), each with
         the key it has now (after any [keymap] remap)."""
         return palette_commands(self, ACTIONS)
+
+
+def draft_ids(directory: Path) -> frozenset[int]:
+    """The ids of the insights with a draft in `directory` (a draft store's folder); none when it
+    cannot be read."""
+    try:
+        with os.scandir(directory) as entries:
+            names = [entry.name for entry in entries]
+    except OSError:
+        return frozenset()
+    return frozenset(
+        int(found.group(1)) for name in names if (found := _DRAFT_FILE.match(name)) is not None
+    )

@@ -6,23 +6,34 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.reactive import var
 from textual.worker import Worker
 
 from tui.api.errors import ApiError, NotFoundError
-from tui.api.models import Insight
 from tui.editing import may_have_been_applied
+from tui.insight_row import InsightRow
 from tui.paging import UNDO_SECONDS, Paging, Undoable, UndoWindow
 from tui.safe_text import clean
-from tui.screens.confirm import ConfirmScreen
 from tui.screens.list_links import browser_available, open_in_browser
 from tui.screens.list_refresh import ListRefresh
+
+if TYPE_CHECKING:
+    from tui.api.models import Insight
 
 # Worker groups of the row actions (failures are said by the list's `on_worker_state_changed`).
 WRITE_GROUP = "list-write"
 BROWSER_GROUP = "list-browser"
+
+
+def row_of(insight: Insight, shown: InsightRow | None) -> InsightRow:
+    """The list row of `insight` as the server now has it. Writes answer without the search's
+    `search_match_type`, so the row keeps the one it was shown with."""
+    row = InsightRow.of(insight)
+    if shown is not None and row.search_match_type != shown.search_match_type:
+        return row.with_changes(search_match_type=shown.search_match_type)
+    return row
 
 
 class ListRows(ListRefresh):
@@ -33,7 +44,7 @@ class ListRows(ListRefresh):
 
     def __init__(self) -> None:
         super().__init__()
-        self._deleted: UndoWindow[Insight] = UndoWindow(UNDO_SECONDS)
+        self._deleted: UndoWindow[InsightRow] = UndoWindow(UNDO_SECONDS)
 
     def _run(
         self,
@@ -58,7 +69,7 @@ class ListRows(ListRefresh):
         if before is None:
             return
         favorited = not before.favorited
-        self.table.replace_insight(before.model_copy(update={"favorited": favorited}))
+        self.table.replace_insight(before.with_changes(favorited=favorited))
         verb = "mark" if favorited else "unmark"
         self._run(
             partial(self._save_favourite, before, favorited),
@@ -80,7 +91,7 @@ class ListRows(ListRefresh):
         except ApiError:
             raise error from None
 
-    async def _save_favourite(self, before: Insight, favorited: bool) -> None:
+    async def _save_favourite(self, before: InsightRow, favorited: bool) -> None:
         try:
             try:
                 saved = await self.api.update_insight(before.id, favorited=favorited)
@@ -93,13 +104,15 @@ class ListRows(ListRefresh):
             # Optimistic change: put the row back as the server still has it.
             self.table.replace_insight(before)
             raise
-        self.table.replace_insight(saved)
+        self.table.replace_insight(row_of(saved, before))
 
     def action_delete(self) -> None:
         insight = self.table.current
         if insight is None:
             return
         name = clean(insight.display_name)
+        from tui.screens.confirm import ConfirmScreen  # a dialog most sessions never open
+
         self.app.push_screen(
             ConfirmScreen(
                 "Delete insight?",
@@ -111,7 +124,7 @@ class ListRows(ListRefresh):
             callback=lambda confirmed: self._delete_confirmed(insight, confirmed),
         )
 
-    def _delete_confirmed(self, insight: Insight, confirmed: bool | None) -> None:
+    def _delete_confirmed(self, insight: InsightRow, confirmed: bool | None) -> None:
         if not confirmed:
             return
         self._run(
@@ -121,7 +134,7 @@ class ListRows(ListRefresh):
             description=f"delete “{clean(insight.display_name)}”",
         )
 
-    async def _delete(self, insight: Insight) -> None:
+    async def _delete(self, insight: InsightRow) -> None:
         try:
             await self.api.soft_delete_insight(insight.id)
         except NotFoundError:
@@ -154,7 +167,7 @@ class ListRows(ListRefresh):
             description=f"restore “{clean(entry.item.display_name)}”",
         )
 
-    async def _restore(self, entry: Undoable[Insight]) -> None:
+    async def _restore(self, entry: Undoable[InsightRow]) -> None:
         try:
             try:
                 restored = await self.api.restore_insight(entry.item.id)
@@ -167,7 +180,7 @@ class ListRows(ListRefresh):
             # Keep the chance to try again while the window lasts.
             self._deleted.put_back(entry)
             raise
-        self.table.insert_insight(entry.index, restored)
+        self.table.insert_insight(entry.index, row_of(restored, entry.item))
         self.paging = self.paging.count_changed(+1)
         self.notify(f"Restored “{clean(restored.display_name)}”.", markup=False)
 

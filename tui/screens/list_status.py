@@ -1,7 +1,7 @@
 """What the insight list says about the server, in words: the status beside the count on the
-filter line (and the marks and refreshes there), and the message shown in place of the rows while
-there are none (loading, still trying, the error and when it is tried again, no results). The list
-screen draws them.
+filter line (cached rows still being checked, the marks and refreshes there), and the message
+shown in place of the rows while there are none (loading, still trying, the error and when it is
+tried again, no results). The list screen draws them.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui.paging import Paging
+from tui.timefmt import relative_time
 
 # A binding id ("list.refresh") to the key the footer shows for it now ("^r").
 KeyOf = Callable[[str], str]
@@ -41,10 +42,13 @@ def status_text(
     """What the filter line says about the server, if anything: loading, still trying, loading
     the rest for G, or the last failure and when it is tried again. Short: it has to fit beside
     the count at 80 columns."""
+    cached = f"cached {relative_time(paging.cached_at)} · " if paging.cached_at is not None else ""
     if paging.loading:
         waited = now - paging.asked_at
         if waited >= slow_after:
-            return f"no answer yet, still trying ({int(waited)} s)…"
+            return f"{cached}no answer yet, still trying ({int(waited)} s)…"
+        if cached:
+            return f"{cached}checking…"
         return "trying again…" if paging.failures else "loading…"
     if paging.to_end is not None:
         if paging.count is None:
@@ -55,7 +59,7 @@ def status_text(
         return "loading more…"
     if paging.failure is not None and rows:
         what = "reload" if paging.failure.first_page else "load more"
-        return f"could not {what} · {retry_text(paging, now=now, key=key, sentence=False)}"
+        return f"{cached}could not {what} · {retry_text(paging, now=now, key=key, sentence=False)}"
     return None
 
 
