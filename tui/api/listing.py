@@ -174,23 +174,32 @@ class ListingEndpoints:
     async def iter_insight_pages(
         self, page_size: int = 100, **filters: Unpack[ListFilters]
     ) -> AsyncIterator[Page[Insight]]:
-        """Every page of the listing, fetched one at a time as the caller asks for them. It ends
-        at the page without a `next` link (or an empty one), whether or not `count` was sent."""
-        offset = 0
-        seen: set[int] = set()
-        while True:
-            page = await self.list_insights(limit=page_size, offset=offset, **filters)
-            yield page
-            read = len(page.results) + page.skipped
-            if read == 0 or page.next is None:
-                return
-            offset += read
-            if page.count is not None and offset >= page.count:
-                return
-            ids = {insight.id for insight in page.results}
-            if ids and ids <= seen:
-                return  # the server ignores `offset`: the same page again would never end
-            seen |= ids
+        """Every page of the listing. Once the first page has said how many there are, the next
+        page is asked for while the caller reads this one (`pages_ahead` with two in flight), so
+        reading and the network overlap; without a count the pages come one at a time, as their
+        `next` links say. It ends at the page without a `next` link (or an empty one)."""
+        first = await self.list_insights(limit=page_size, offset=0, **filters)
+        yield first
+        read = len(first.results) + first.skipped
+        if read == 0 or first.next is None:
+            return
+        if first.count is not None and read >= first.count:
+            return
+        ahead = self.pages_ahead(
+            filters, start=read, total=first.count, page_size=page_size, concurrency=2
+        )
+        seen = {insight.id for insight in first.results}
+        try:
+            async for page in ahead:
+                ids = {insight.id for insight in page.results}
+                if ids and ids <= seen:
+                    return  # the server ignores `offset`: the same page again would never end
+                seen |= ids
+                yield page
+                if page.next is None:
+                    return
+        finally:
+            await ahead.aclose()
 
     async def pages_ahead(
         self,
