@@ -41,13 +41,18 @@ def detail(app: HogApp) -> InsightDetailScreen:
 
 
 async def open_detail(
-    pilot: Pilot[Any], insight_id: int | None, dismissed: list[Any] | None = None
+    pilot: Pilot[Any],
+    insight_id: int | None,
+    dismissed: list[Any] | None = None,
+    *,
+    kind: str = "trends",
 ) -> InsightDetailScreen:
     """Open the editor straight from a test (as the list does) and wait until it has loaded.
-    What the screen dismisses with is appended to `dismissed`."""
+    What the screen dismisses with is appended to `dismissed`. A new insight (`insight_id`
+    None) starts as `kind`, without the question the list's `n` asks first."""
     app = pilot.app
     await until(pilot, lambda: isinstance(app.screen, InsightListScreen))
-    screen = InsightDetailScreen(insight_id)
+    screen = InsightDetailScreen(insight_id, kind=kind if insight_id is None else None)
     await app.push_screen(screen, dismissed.append if dismissed is not None else None)
     if insight_id is not None:
         await until(pilot, lambda: screen.loaded)

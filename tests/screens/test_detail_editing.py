@@ -25,8 +25,9 @@ from textual.widgets import Input, TextArea
 from tui.drafts import DraftStore
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.conflict import ConflictScreen
-from tui.screens.insight_detail import NEW_INSIGHT_QUERY, InsightDetailScreen
+from tui.screens.insight_detail import InsightDetailScreen
 from tui.screens.insight_list import InsightListScreen
+from tui.screens.new_insight import KINDS_BY_ID
 from tui.widgets.insight_header import InsightHeader
 from tui.widgets.query_editor import QueryEditor
 
@@ -268,7 +269,8 @@ async def test_new_insight_is_created_and_becomes_its_detail(make_hog_app: Any, 
     app = make_hog_app()
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_detail(pilot, None)
-        assert query_text(screen) and screen.query_one(QueryEditor).query_value == NEW_INSIGHT_QUERY
+        trends = KINDS_BY_ID["trends"].query
+        assert query_text(screen) and screen.query_one(QueryEditor).query_value == trends
         await type_into(pilot, "#name", "Fresh")
         await pilot.press("ctrl+s")
         await until(pilot, lambda: screen.insight_id is not None)
@@ -277,7 +279,7 @@ async def test_new_insight_is_created_and_becomes_its_detail(make_hog_app: Any, 
         [(path, body)] = writes(sandbox_state, "POST")[-1:]
         assert path.rstrip("/").endswith("/insights")
         assert body["name"] == "Fresh"
-        assert body["query"] == NEW_INSIGHT_QUERY
+        assert body["query"] == trends
         created = sandbox_state.insights[screen.insight_id]
         meta = str(screen.query_one("#meta").render())
         assert created["short_id"] in meta

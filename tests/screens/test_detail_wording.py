@@ -92,7 +92,7 @@ def test_a_blank_query_is_fine_for_a_legacy_insight() -> None:
         ),
         (InsightKind.RETENTION, [{"values": [{"count": 3}]}], None, "retention"),
         (InsightKind.SQL, [[1, "a"]], ["n", "s"], "table"),
-        (InsightKind.PATHS, [{"source": "1_/", "target": "2_/x", "value": 3}], None, "json"),
+        (InsightKind.PATHS, [{"source": "1_/", "target": "2_/x", "value": 3}], None, "paths"),
         (InsightKind.TRENDS, None, None, "empty"),
     ],
 )

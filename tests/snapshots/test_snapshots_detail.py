@@ -1,6 +1,7 @@
 """How the insight editor looks (SVG): the tabs of a trends insight, a funnel (steps, and time to
 convert), a retention and a SQL insight's results, a cache miss, an invalid query, the
-new-insight editor and the "Unsaved draft" dialog.
+new-insight editor and the "Unsaved draft" dialog; at 80×24, the results of a trends insight and
+the question `n` asks (which kind of insight).
 
 The sandbox's day labels are pinned by `today`; its other times are seeded relative to its own
 creation, so "cached 4 d ago" reads the same on every run.
@@ -20,9 +21,11 @@ from textual.widgets import Input, TextArea
 from tui.sandbox import SandboxConfig
 from tui.screens.insight_detail import InsightDetailScreen
 from tui.screens.insight_list import InsightListScreen
+from tui.screens.new_insight import NewInsightScreen
 from tui.widgets.query_editor import QueryEditor
 
 SIZE = (120, 36)
+SMALL = (80, 24)
 
 
 @pytest.fixture
@@ -75,7 +78,7 @@ def opened(
         app = pilot.app
         assert isinstance(app.screen, InsightListScreen)
         await settle(pilot)
-        screen = InsightDetailScreen(which)
+        screen = InsightDetailScreen(which, kind="trends" if which is None else None)
         await app.push_screen(screen)
         await settle(pilot)
         assert which is None or screen.loaded
@@ -185,3 +188,21 @@ def test_detail_draft_dialog(snap_compare: Any, make_hog_app: Any, sandbox_state
         assert app.screen is not screen and app.screen.is_modal
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_detail_trends_results_small(
+    snap_compare: Any, make_hog_app: Any, sandbox_state: Any
+) -> None:
+    which = insight_id(sandbox_state, "TrendsQuery")
+    assert snap_compare(make_hog_app(), terminal_size=SMALL, run_before=opened(which))
+
+
+def test_new_insight_kind_question(snap_compare: Any, make_hog_app: Any) -> None:
+    async def press_n(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NewInsightScreen)
+
+    assert snap_compare(make_hog_app(), terminal_size=SMALL, run_before=press_n)

@@ -1,7 +1,8 @@
 """What the insight editor shows: its widgets, the loading and favourite state as reactives whose
 watchers set those widgets, and the newest server copy drawn (results, cache state, Info facts).
-The stories build on it: `detail_drafts`, `detail_saving`, `detail_refresh`. In a read-only
-session nothing takes typing; the query and the description can still be scrolled and copied.
+The stories build on it: `detail_drafts`, `detail_saving`, `detail_refresh`, `detail_tools`. In
+a read-only session nothing takes typing; the query and the description can still be scrolled and
+copied.
 """
 
 from __future__ import annotations

@@ -26,6 +26,8 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.detail_drafts import DRAFT_DELAY
 from tui.screens.detail_refresh import DetailRefresh
 from tui.screens.detail_saving import SAVE_GROUP, DetailSaving
+from tui.screens.detail_tools import DetailTools
+from tui.screens.new_insight import KINDS_BY_ID, NewInsightKind
 from tui.widgets.insight_header import InsightHeader
 from tui.widgets.query_editor import QueryEditor
 from tui.widgets.results_view import ResultsView
@@ -94,6 +96,25 @@ ACTIONS = (
         "back",
         "Back",
         "Back to the list (esc in a field first leaves the field)",
+    ),
+    # Before the name's "e": on the Query tab, e opens the query in the user's editor.
+    ScreenAction(
+        "insight.edit_query_outside",
+        "e",
+        "edit_outside",
+        "Editor",
+        "Edit the query JSON in $VISUAL or $EDITOR (e on the Query tab)",
+        writes=True,
+    ),
+    # The same from the palette, from any tab (the key above works on the Query tab only).
+    ScreenAction(
+        "insight.open_query_in_editor",
+        None,
+        "open_in_editor",
+        "Editor",
+        "Edit the query JSON in $VISUAL or $EDITOR",
+        "insight: edit query in $EDITOR",
+        writes=True,
     ),
     ScreenAction(
         "insight.edit_name",
@@ -169,6 +190,16 @@ ACTIONS = (
         show=False,
     ),
     ScreenAction(
+        "insight.export",
+        "x",
+        "export",
+        "Export",
+        "Write the results to a CSV or JSON file",
+        "insight: export results",
+        # Off the footer so "? Help" still fits at 80 columns; help and the palette list it.
+        show=False,
+    ),
+    ScreenAction(
         "insight.copy_query",
         None,
         "copy_query",
@@ -225,8 +256,9 @@ ACTIONS = (
 
 
 @guard_writes(ACTIONS)
-class InsightDetailScreen(DetailSaving, DetailRefresh):
-    """View and edit one insight; `insight_id=None` edits a new one.
+class InsightDetailScreen(DetailSaving, DetailRefresh, DetailTools):
+    """View and edit one insight; `insight_id=None` edits a new one, of the `kind` given (a
+    `NewInsightKind` or its id, "trends"), or else of the kind the user is asked for first.
 
     Dismisses with the newest copy of the insight the server gave while the screen was open
     (after a save, create or refresh), or None when nothing changed.
@@ -236,8 +268,15 @@ class InsightDetailScreen(DetailSaving, DetailRefresh):
     BINDINGS: ClassVar[list[BindingType]] = bindings(ACTIONS)
     AUTO_FOCUS = "#detail-tabs Tabs"
 
-    def __init__(self, insight_id: int | None, *, insight: Insight | None = None) -> None:
+    def __init__(
+        self,
+        insight_id: int | None,
+        *,
+        insight: Insight | None = None,
+        kind: NewInsightKind | str | None = None,
+    ) -> None:
         super().__init__(insight_id, insight=insight)
+        self._new_kind = KINDS_BY_ID[kind] if isinstance(kind, str) else kind
         # Read as the screen opens, so a test can shorten it here.
         self.save_check_seconds = SAVE_CHECK_SECONDS
 
@@ -254,10 +293,7 @@ class InsightDetailScreen(DetailSaving, DetailRefresh):
         if self.insight_id is None:
             self.query_one(ResultsView).show_unsaved()
             self.query_one("#info-sharing", Static).update("Not shared: the insight is not saved")
-            # Ask about an earlier draft before any field has focus, so quick typing cannot
-            # land in a field that restoring would then overwrite.
-            if not self._offer_draft():
-                self.query_one("#name", Input).focus()
+            self._open_new(self._new_kind)
             return
         self.loading_insight = True
         if self.edit.base is not None:
@@ -357,6 +393,9 @@ class InsightDetailScreen(DetailSaving, DetailRefresh):
         if action == "refresh" and self.refreshing:
             # Dimmed in the footer while one runs; the palette keeps offering it.
             return None if self.is_active else True
+        if action == "edit_outside":
+            # Only on the Query tab: elsewhere e edits the name.
+            return self.query_tab
         if action == "restore_kept":
             return self.edit.kept is not None
         return True

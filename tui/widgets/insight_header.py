@@ -141,6 +141,12 @@ class InsightHeader(Vertical):
     InsightHeader #meta, InsightHeader #cache {
         color: $text-muted;
     }
+    InsightHeader #meta {
+        /* One line however long the names: the rest of the header stays where it is. */
+        height: 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
     InsightHeader #unexpected {
         display: none;
         color: $text-warning;
