@@ -4,6 +4,7 @@ dialog names what the server changed since the draft began."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -266,3 +267,13 @@ def test_the_query_text_escapes_invisible_characters_and_parses_back_the_same() 
     assert "\u202e" not in text and "\u200b" not in text
     assert "\\u202e" in text
     assert parse_query(text) == (query, None)
+
+
+def test_a_new_insight_is_measured_against_the_query_it_started_from() -> None:
+    starter = {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": []}}
+    edit = InsightEdit(None)
+    edit.start_from(starter)
+    laid_out_otherwise = dataclasses.replace(edit.fields, query_text=json.dumps(starter))
+    assert edit.edits(laid_out_otherwise) == {}
+    changed = dataclasses.replace(edit.fields, query_text=json.dumps({**starter, "x": 1}))
+    assert "query_text" in edit.edits(changed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -246,6 +246,14 @@ class InsightEdit:
         self.fields = Fields.of(base)
         #: A draft the user put off ("Not now"): it stays on disk, under any new typing.
         self.kept: Draft | None = None
+        #: The query a new insight starts from (the kind the user chose), measured against.
+        self.starting_query: dict[str, Any] = NEW_INSIGHT_QUERY
+
+    def start_from(self, query: dict[str, Any]) -> None:
+        """A new insight begins from `query`: untouched, or only laid out differently, it is
+        no edit."""
+        self.starting_query = query
+        self.fields = replace(self.fields, query_text=format_query(query))
 
     def rebase(self, insight: Insight) -> None:
         """Measure edits against `insight` from now on (it came from the server)."""
@@ -276,7 +284,7 @@ class InsightEdit:
         if current.favorited != base.favorited:
             edits["favorited"] = current.favorited
         if current.query_text != base.query_text:
-            base_query = self.base.query if self.base is not None else NEW_INSIGHT_QUERY
+            base_query = self.base.query if self.base is not None else self.starting_query
             query = self.query_of(current.query_text)
             if query is None or query != base_query:
                 edits["query_text"] = current.query_text

@@ -471,18 +471,16 @@ async def test_enter_opens_the_detail_and_its_result_updates_the_row(
 
 async def test_n_opens_a_new_insight_and_adds_it_at_the_top(make_hog_app: Any, api: InsightsAPI):
     from tui.screens.insight_detail import InsightDetailScreen
+    from tui.screens.new_insight import NewInsightScreen
 
     app = make_hog_app()
     async with app.run_test(size=(120, 36)) as pilot:
         tbl = await loaded(pilot)
         count = list_screen(app).count
         await pilot.press("n")
-        await until(
-            pilot, lambda: any(isinstance(s, InsightDetailScreen) for s in app.screen_stack)
-        )
-        # The editor may first ask which kind of insight (a dialog over it): not this test's part.
-        while not isinstance(app.screen, InsightDetailScreen):
-            app.pop_screen()
+        await until(pilot, lambda: isinstance(app.screen, NewInsightScreen))
+        await pilot.press("t")  # a trends insight
+        await until(pilot, lambda: isinstance(app.screen, InsightDetailScreen))
         created = await api.create_insight(name="Fresh one")
         app.screen.dismiss(created)  # type: ignore[arg-type]
         await until(pilot, lambda: tbl.index_of(created.id) == 0)

@@ -5,14 +5,13 @@ from the kind the user picks (Trends, Funnel, Retention, SQL) rather than from a
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 
 from textual import on
 from textual.reactive import var
 from textual.widgets import Input, TabbedContent
 
-from tui.editing import format_query, parse_query
+from tui.editing import parse_query
 from tui.external_editor import EditorFailed, Runner, edit_text, suspended_runner
 from tui.results_table import ExportFormat
 from tui.screens.detail_drafts import DetailDrafts
@@ -126,9 +125,8 @@ class DetailTools(DetailDrafts):
     def _start_as(self, kind: NewInsightKind) -> None:
         """Begin the new insight from `kind`'s query. That is its starting point, so an
         untouched new editor still has nothing unsaved; then an earlier draft is offered."""
-        text = format_query(kind.starter_query())
-        self.edit.fields = dataclasses.replace(self.edit.fields, query_text=text)
-        self.query_one(QueryEditor).load(text)
+        self.edit.start_from(kind.starter_query())
+        self.query_one(QueryEditor).load(self.edit.fields.query_text)
         # Ask about an earlier draft before any field has focus, so quick typing cannot land in
         # a field that restoring would then overwrite.
         if not self._offer_draft():
