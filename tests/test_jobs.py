@@ -228,9 +228,9 @@ async def test_a_failed_query_keeps_the_servers_message() -> None:
 
 async def test_twenty_polling_refreshes_share_one_budget_and_never_draw_a_429() -> None:
     """Twenty refreshes polling at PostHog's cadence, against the sandbox's own rate limit: the
-    client's pacer holds the polls back (they may use half of each window) instead of letting
-    the server refuse them, a query is never polled twice at once, and cancelling all of them
-    still fits in the budget."""
+    client's pacer holds the polls back (they may use half of each window, spread through it)
+    instead of letting the server refuse them, a query is never polled twice at once, and
+    cancelling all of them goes at once and still fits in the budget."""
     limit = 80  # per minute: 20 requests, 40 polls (half the window), then 20 cancels
     app = sandbox(query_seconds=120.0, rate_limit_per_minute=limit)
     state = app.state.sandbox
@@ -239,10 +239,10 @@ async def test_twenty_polling_refreshes_share_one_budget_and_never_draw_a_429() 
         run = Run(api, max_concurrent=20, poll=PollPolicy())  # PostHog's own cadence
         run.ask(insight_ids(state, 20))
         await eventually(lambda: len(state.jobs) == 20)
-        await eventually(lambda: api.pacer.waiting)  # the polls' share is used up
+        await eventually(lambda: api.pacer.waiting)  # the polls' burst is used up
         await asyncio.sleep(0.5)
         polls = sum(1 for r in state.requests if r[0] == "GET" and "/query/" in r[1])
-        assert 20 <= polls <= limit // 2
+        assert 1 <= polls <= limit // 2
         cancelled = await run.registry.cancel_all(timeout=5)
         await run.settle()
     assert cancelled == 20

@@ -1,9 +1,11 @@
-"""The pacer keeps every sliding window under its limit by waiting, never by failing; the retry
-policy backs off with jitter and gives up at its deadline. A fake clock keeps these fast."""
+"""The pacer keeps every sliding window under its limit by waiting, never by failing, spreads polls
+evenly through their share and never holds a cancel back; the retry policy backs off with jitter
+and gives up at its deadline. A fake clock keeps these fast."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 
 import pytest
@@ -150,20 +152,66 @@ async def _settle() -> None:
 async def test_polls_use_only_their_share_and_never_hold_back_the_user() -> None:
     clock = HeldClock()
     pacer = RatePacer([RateLimit(10, 60.0)], margin=0.0, clock=clock, sleep=clock.sleep)
-    for _ in range(5):  # half of the window: the polls' share
-        await pacer.acquire(Priority.BACKGROUND)
+    for _ in range(5):  # half of the window: the polls' share, at their even pace
+        poll = asyncio.ensure_future(pacer.acquire(Priority.BACKGROUND))
+        while not poll.done():
+            await clock.advance(1.0)
+    assert pacer.sent[Priority.BACKGROUND] == 5 and clock.now >= 1045.0  # spread, 15 s apart
     poll = asyncio.ensure_future(pacer.acquire(Priority.BACKGROUND))
     await _settle()
     assert not poll.done() and pacer.waiting  # polls wait for their share to come back...
-    for _ in range(4):
+    moment = clock.now
+    for _ in range(5):
         await asyncio.wait_for(pacer.acquire(), timeout=1)  # ...the user's calls do not
-    await asyncio.wait_for(pacer.acquire(Priority.CANCEL), timeout=1)  # nor does a cancel
-    assert clock.now == 1000.0 and not poll.done()
+    assert clock.now == moment and not poll.done()
     await clock.advance(60.0)
     await asyncio.wait_for(poll, timeout=1)
 
 
-async def test_a_cancel_goes_before_everything_that_waits() -> None:
+async def test_polls_are_spread_through_the_window_not_burst_then_stalled() -> None:
+    """PostHog's budget: 120 polls a minute at most. 300 polls in a row go at an even pace: a
+    small burst, then one every half second or so, never a wait of a minute."""
+    clock = FakeClock()
+    pacer = RatePacer(
+        [RateLimit(240, 60.0), RateLimit(1200, 3600.0)], clock=clock, sleep=clock.sleep
+    )
+    stamps = []
+    for _ in range(300):
+        await pacer.acquire(Priority.BACKGROUND)
+        stamps.append(clock.now)
+    assert stamps[:12] == [1000.0] * 12  # a tenth of the share at once
+    gaps = [later - earlier for earlier, later in itertools.pairwise(stamps)]
+    assert max(gaps) < 1.0  # no stall: the longest wait is one even step
+    assert pacer.longest_wait < 1.0
+    assert _max_in_window(stamps, 63.0) <= 120  # still within the polls' half of a minute
+    assert _max_in_window(stamps, 3780.0) <= 600  # and of an hour
+
+
+async def test_once_the_polls_hour_burst_is_spent_they_slow_down_but_go_on() -> None:
+    clock = FakeClock()
+    pacer = RatePacer([RateLimit(1200, 3600.0)], margin=0.0, clock=clock, sleep=clock.sleep)
+    stamps = []
+    for _ in range(400):
+        await pacer.acquire(Priority.BACKGROUND)
+        stamps.append(clock.now)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(stamps)]
+    assert stamps[299] == 1000.0  # half the share goes at once
+    assert max(gaps) == pytest.approx(3600.0 / 300)  # then the other half, evenly: 12 s apart
+    assert _max_in_window(stamps, 3600.0) <= 600
+
+
+async def test_polls_leave_the_user_half_of_the_window() -> None:
+    clock = FakeClock()
+    pacer = RatePacer([RateLimit(240, 60.0)], clock=clock, sleep=clock.sleep)
+    for _ in range(200):
+        await pacer.acquire(Priority.BACKGROUND)
+    start = clock.now
+    for _ in range(100):
+        await pacer.acquire()
+    assert clock.now == start  # the user's hundred calls went at once
+
+
+async def test_a_cancel_never_waits_and_still_counts() -> None:
     clock = HeldClock()
     pacer = RatePacer([RateLimit(2, 60.0)], margin=0.0, clock=clock, sleep=clock.sleep)
     await pacer.acquire()
@@ -179,14 +227,13 @@ async def test_a_cancel_goes_before_everything_that_waits() -> None:
         asyncio.ensure_future(request("list", Priority.NORMAL)),
     ]
     await _settle()
-    waiting.append(asyncio.ensure_future(request("cancel", Priority.CANCEL)))
-    await _settle()
-    assert order == []
-    await clock.advance(60.0)  # room for two: the cancel first, though it came last
-    assert order == ["cancel", "list"]
+    assert pacer.delay(Priority.CANCEL) == 0.0
+    await asyncio.wait_for(request("cancel", Priority.CANCEL), timeout=1)
+    assert order == ["cancel"] and clock.now == 1000.0  # it went while the others wait
+    assert pacer.sent[Priority.CANCEL] == 1
     await clock.advance(60.0)
     await asyncio.gather(*waiting)
-    assert order == ["cancel", "list", "poll"]
+    assert order == ["cancel", "list", "poll"]  # the user's call before the poll
 
 
 def test_the_default_client_paces_at_posthogs_limits() -> None:
@@ -195,4 +242,6 @@ def test_the_default_client_paces_at_posthogs_limits() -> None:
     # Polls may take half of each window: the other half stays for the user's calls.
     assert api.pacer.allowance(RateLimit(240, 60.0), Priority.BACKGROUND) == 120
     assert api.pacer.allowance(RateLimit(1200, 3600.0), Priority.BACKGROUND) == 600
-    assert api.pacer.allowance(RateLimit(240, 60.0), Priority.NORMAL) == 240
+    # A few of each window stay free for cancels, which may use all of it.
+    assert api.pacer.allowance(RateLimit(240, 60.0), Priority.NORMAL) == 236
+    assert api.pacer.allowance(RateLimit(240, 60.0), Priority.CANCEL) == 240

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from enum import StrEnum
@@ -80,6 +80,25 @@ class PollPolicy:
 
     def next_interval(self, interval: float) -> float:
         return min(interval * self.factor, self.max_interval)
+
+    def poll_times(self) -> Iterator[float]:
+        """When each poll leaves, in seconds after the calculation was asked for, with answers
+        that take no time (PostHog's `pollForResults` waits, then polls, then waits again)."""
+        at, interval = 0.0, self.initial
+        while at + interval <= self.timeout:
+            at += interval
+            yield at
+            interval = self.next_interval(interval)
+
+    def polls_for(self, seconds: float) -> int:
+        """How many polls this cadence makes for a calculation that takes `seconds`: those
+        before it ends, and the one that finds it done (the most a refresh may make)."""
+        polls = 0
+        for at in self.poll_times():
+            polls += 1
+            if at >= seconds:
+                break
+        return polls
 
 
 @dataclass(frozen=True)
@@ -399,6 +418,11 @@ class RefreshJob:
             if not task.done():
                 task.cancel()
         if task.done() and not task.cancelled():
+            if self._cancel_event.is_set():
+                # The cancel goes out at once, so the answer to a poll already on its way may be
+                # the 404 it caused: the job was cancelled, not expired.
+                task.exception()  # looked at, so asyncio does not report it as lost
+                raise _JobCancelled
             return task.result()
         raise _JobCancelled
 
