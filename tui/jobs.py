@@ -154,9 +154,15 @@ class RefreshRegistry:
         self._start = start
         self._changed = changed
         self._entries: list[RefreshEntry] = []
+        self._by_number: dict[int, RefreshEntry] = {}
         self._latest: dict[int, RefreshEntry] = {}
         self._queue: deque[RefreshEntry] = deque()
+        # Insertion-ordered: the running refreshes in the order they started.
+        self._running: dict[int, RefreshEntry] = {}
         self._numbers = 0
+        #: Moves on whenever the queue changes (one joins, starts or is cancelled), so a view of
+        #: the queued refreshes' places redraws them only then, not on every bit of progress.
+        self.queue_version = 0
         #: The server's `next_allowed_client_refresh` per insight, learnt from finished refreshes.
         self._allowed_after: dict[int, datetime] = {}
         #: Set while the app quits: nothing new starts.
@@ -169,6 +175,10 @@ class RefreshRegistry:
         """Every refresh of this run (the oldest finished ones may have been forgotten)."""
         return tuple(self._entries)
 
+    def entry(self, number: int) -> RefreshEntry | None:
+        """The refresh numbered `number` (None once forgotten)."""
+        return self._by_number.get(number)
+
     def latest(self, insight_id: int) -> RefreshEntry | None:
         """The newest refresh of `insight_id`, running or not."""
         return self._latest.get(insight_id)
@@ -180,7 +190,7 @@ class RefreshRegistry:
 
     @property
     def running(self) -> list[RefreshEntry]:
-        return [entry for entry in self._entries if entry.state is JobState.RUNNING]
+        return list(self._running.values())
 
     @property
     def queued(self) -> list[RefreshEntry]:
@@ -188,7 +198,8 @@ class RefreshRegistry:
 
     @property
     def active_entries(self) -> list[RefreshEntry]:
-        return [entry for entry in self._entries if entry.active]
+        """The running refreshes, then the queued ones in the order they will start."""
+        return [*self._running.values(), *self._queue]
 
     def position(self, entry: RefreshEntry) -> int | None:
         """How many queued refreshes go before `entry` (None: it is not queued)."""
@@ -228,8 +239,10 @@ class RefreshRegistry:
         if previous is not None:
             previous.insight = None  # only the newest result is worth its memory
         self._entries.append(entry)
+        self._by_number[entry.number] = entry
         self._latest[insight_id] = entry
         self._queue.append(entry)
+        self.queue_version += 1
         self._forget_old()
         self._changed(entry, None)
         self._pump()
@@ -237,10 +250,12 @@ class RefreshRegistry:
 
     def _pump(self) -> None:
         """Start queued refreshes while there are free slots."""
-        while self._queue and not self.closing and len(self.running) < self.max_concurrent:
+        while self._queue and not self.closing and len(self._running) < self.max_concurrent:
             entry = self._queue.popleft()
+            self.queue_version += 1
             entry.state = JobState.RUNNING
             entry.started_at = self.clock()
+            self._running[entry.number] = entry
             self._changed(entry, None)
             try:
                 self._start(entry)
@@ -249,12 +264,18 @@ class RefreshRegistry:
                 self._end(entry, JobState.FAILED, f"The refresh could not start: {error}")
 
     def _forget_old(self) -> None:
-        finished = [entry for entry in self._entries if not entry.active]
-        extra = len(finished) - KEEP_FINISHED
+        finished = len(self._entries) - len(self._running) - len(self._queue)
+        extra = finished - KEEP_FINISHED
         if extra <= 0:
             return
-        dropped = set(map(id, finished[:extra]))
-        self._entries = [entry for entry in self._entries if id(entry) not in dropped]
+        kept: list[RefreshEntry] = []
+        for entry in self._entries:
+            if extra > 0 and not entry.active:
+                extra -= 1
+                del self._by_number[entry.number]
+            else:
+                kept.append(entry)
+        self._entries = kept
 
     # -- running (in the worker the app started) --------------------------------------------------
 
@@ -291,6 +312,7 @@ class RefreshRegistry:
             self._changed(entry, update)
             return
         entry.state = _FROM_REFRESH_STATE[update.state]
+        self._running.pop(entry.number, None)
         entry.ended_at = self.clock()
         entry.message = update.message
         job = entry.job
@@ -308,8 +330,10 @@ class RefreshRegistry:
 
     def _end(self, entry: RefreshEntry, state: JobState, message: str) -> None:
         """End `entry` without the job's word (cancelled while queued, could not start)."""
-        if entry in self._queue:
+        if entry.state is JobState.QUEUED:
             self._queue.remove(entry)
+            self.queue_version += 1
+        self._running.pop(entry.number, None)
         entry.state = state
         entry.message = message
         entry.ended_at = self.clock()

@@ -3,7 +3,9 @@ insight, mode, state, time calculating, rows read of the server's estimate and, 
 server's message. `enter` opens the insight, `x` cancels one refresh, `ctrl+x` every one.
 
 It only reads the registry: rows follow `RefreshesChanged`, and a one-second tick moves the
-elapsed times of the running ones; one row's change touches that row's cells only.
+elapsed times of the running ones. A change touches the cells that changed, of that insight's row
+(and of the queued rows when the queue moved), and the lines above and below the table only when
+their words changed: twenty refreshes finishing cost twenty small redraws, not twenty rebuilds.
 """
 
 from __future__ import annotations
@@ -179,6 +181,14 @@ class JobsScreen(Screen[None]):
         super().__init__()
         self._widths: dict[str, int] = {}
         self._bindings_for: tuple[int, bool] | None = None
+        #: The cells each row shows, by row key, so a change redraws only the cells it changed.
+        self._shown: dict[str, list[Text | str]] = {}
+        #: Rows drawn while their refresh was still going: the ones a change can still move.
+        self._live: dict[int, RefreshEntry] = {}
+        self._queue_seen = -1
+        #: What the lines above and below the table say (None: nothing yet).
+        self._summary: str | None = None
+        self._message: Text | str | None = None
 
     def on_mount(self) -> None:
         entries = self.registry.entries
@@ -201,6 +211,9 @@ class JobsScreen(Screen[None]):
         labels = {"insight": "Insight", "message": "Message"}
         labels.update({key: label for key, label, _width in _FIXED})
         table.clear(columns=True)
+        self._shown.clear()
+        self._live.clear()
+        self._queue_seen = self.registry.queue_version
         for key in _ORDER:
             table.add_column(labels[key], width=self._widths[key], key=key)
         for entry in self.registry.entries:
@@ -225,24 +238,47 @@ class JobsScreen(Screen[None]):
         ]
 
     def _add_row(self, entry: RefreshEntry) -> None:
-        self.table.add_row(*self._cells(entry), key=str(entry.number))
+        key = str(entry.number)
+        cells = self._cells(entry)
+        self.table.add_row(*cells, key=key)
+        self._shown[key] = cells
+        self._track(entry)
+
+    def _track(self, entry: RefreshEntry) -> None:
+        if entry.active:
+            self._live[entry.number] = entry
+        else:
+            self._live.pop(entry.number, None)
 
     def _redraw(self, entry: RefreshEntry) -> None:
-        table = self.table
+        """Bring `entry`'s row up to date, touching only the cells that changed (each change
+        makes the table draw its visible rows again)."""
         key = str(entry.number)
-        if key not in table.rows:
+        shown = self._shown.get(key)
+        if shown is None:
             self._add_row(entry)
             return
-        for column, cell in zip(_ORDER, self._cells(entry), strict=True):
-            table.update_cell(key, column, cell)
+        table = self.table
+        for index, (column, cell) in enumerate(zip(_ORDER, self._cells(entry), strict=True)):
+            if shown[index] != cell:
+                shown[index] = cell
+                table.update_cell(key, column, cell)
+        self._track(entry)
 
     def on_refreshes_changed(self, message: RefreshesChanged) -> None:
         registry = self.registry
-        # Every entry of that insight (a newer refresh of it shows as a row of its own), and
-        # the queued ones, whose place in the queue may have moved.
-        for entry in registry.entries:
-            if entry.insight_id == message.insight_id or entry.state is JobState.QUEUED:
-                self._redraw(entry)
+        # The insight's newest refresh, and any of its rows drawn while still going (a burst
+        # of changes arrives as one message: the older refresh may have ended meanwhile).
+        changed = [e for e in self._live.values() if e.insight_id == message.insight_id]
+        latest = registry.latest(message.insight_id)
+        if latest is not None and latest not in changed:
+            changed.append(latest)
+        if registry.queue_version != self._queue_seen:
+            # A place in the queue moved: the queued rows say "queued #n".
+            self._queue_seen = registry.queue_version
+            changed += [entry for entry in registry.queued if entry not in changed]
+        for entry in changed:
+            self._redraw(entry)
         self._show_summary()
         self._show_message()
 
@@ -251,11 +287,22 @@ class JobsScreen(Screen[None]):
         table = self.table
         for entry in self.registry.running:
             key = str(entry.number)
-            if key in table.rows:
-                table.update_cell(key, "elapsed", elapsed_words(entry, now))
+            shown = self._shown.get(key)
+            words = elapsed_words(entry, now)
+            if shown is not None and shown[_ORDER.index("elapsed")] != words:
+                shown[_ORDER.index("elapsed")] = words
+                table.update_cell(key, "elapsed", words)
 
     def _show_summary(self) -> None:
-        self.query_one("#jobs-summary", Static).update(summary_words(self.registry))
+        words = summary_words(self.registry)
+        if words == self._summary:
+            return
+        # A new layout only when the line may wrap, before or now (a layout of the screen costs
+        # far more than drawing one line).
+        width = max(1, self.size.width - 2)
+        may_wrap = max(len(words), len(self._summary or "")) > width
+        self._summary = words
+        self.query_one("#jobs-summary", Static).update(words, layout=may_wrap)
 
     @on(DataTable.RowHighlighted, "#jobs-table")
     def _show_message(self) -> None:
@@ -263,8 +310,11 @@ class JobsScreen(Screen[None]):
         entry = self.current
         box = self.query_one("#jobs-message", Static)
         text = entry.message if entry is not None and entry.state is not JobState.DONE else None
-        box.update(safe_text(f"{entry.name}: {text}", multiline=True) if entry and text else "")
-        box.set_class(not text, "-hidden")
+        words = safe_text(f"{entry.name}: {text}", multiline=True) if entry and text else ""
+        if words != self._message:
+            self._message = words
+            box.update(words)
+            box.set_class(not text, "-hidden")
         # Open and cancel depend on the refresh under the cursor: the footer follows when that
         # changes (not on every bit of progress, since redrawing the footer is not free).
         shown = (entry.number, entry.active) if entry is not None else None
@@ -279,8 +329,7 @@ class JobsScreen(Screen[None]):
         if not table.row_count:
             return None
         row_key, _column = table.coordinate_to_cell_key(table.cursor_coordinate)
-        number = int(str(row_key.value))
-        return next((e for e in self.registry.entries if e.number == number), None)
+        return self.registry.entry(int(str(row_key.value)))
 
     # --- actions ------------------------------------------------------------------------------
 
