@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from functools import partial
@@ -171,9 +172,6 @@ class HogApp(App[None]):
             self.theme = remembered
 
     def on_mount(self) -> None:
-        # What start-up built (Textual, Rich, pydantic's schemas) lives as long as the app:
-        # frozen after the first frame, a full garbage collection no longer walks it, which
-        # was most of the longest stall (~300 ms) while 10,000 rows paged in.
         # Pushed over the (blank) default screen rather than made the default, so the first-run
         # screen can later be switched for the list. The list is pushed first: its first page's
         # request leaves while the rest of this is done.
@@ -184,6 +182,9 @@ class HogApp(App[None]):
         else:
             self.push_screen(InsightListScreen())
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        # What start-up built (Textual, Rich, pydantic's schemas) lives as long as the app:
+        # frozen after the first frame, a full garbage collection no longer walks it, which
+        # was most of the longest stall (~300 ms) while 10,000 rows paged in.
         self.call_after_refresh(gc.freeze)
         try:
             keymap = load_config().keymap
@@ -329,12 +330,15 @@ class HogApp(App[None]):
         from tui.api import RefreshState
         from tui.jobs import JobState
         from tui.messages import RefreshDone, RefreshesChanged, RefreshFailed, RefreshProgress
-        from tui.screens.insight_detail import InsightDetailScreen
 
+        # No editor was ever opened while its module is not imported; importing it here would
+        # cost ~100 ms in the middle of the first refresh.
+        detail = sys.modules.get("tui.screens.insight_detail")
+        editor = detail.InsightDetailScreen if detail is not None else None
         editor_open = False
         for screen in self.screen_stack:
             screen.post_message(RefreshesChanged(entry.insight_id))
-            if not isinstance(screen, InsightDetailScreen):
+            if editor is None or not isinstance(screen, editor):
                 continue
             if screen.insight_id != entry.insight_id or update is None:
                 continue

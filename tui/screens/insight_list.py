@@ -107,6 +107,8 @@ class InsightListScreen(ListRows):
         # Saves the list for the next start once it has settled; what it saved last.
         self._cache_timer: Timer | None = None
         self._cached: tuple[tuple[InsightRow, ...], int | None] | None = None
+        # The words in place of the rows, as last shown.
+        self._message_words: str | None = None
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -207,7 +209,10 @@ class InsightListScreen(ListRows):
         # In place of the rows while there are none: loading, the error, no results. The table
         # stays on screen and focused, so the keys keep working.
         message = state.message
-        box.update(Content(message.text if message is not None else ""))
+        words = message.text if message is not None else ""
+        if words != self._message_words:  # said again on every refresh's progress: skip it
+            self._message_words = words
+            box.update(Content(words))
         box.set_class(message is not None, "-visible")
         box.set_class(message is not None and message.error, "-error")
         self.set_class(message is not None, "-with-message")

@@ -59,6 +59,9 @@ class FilterBar(Widget):
     class SearchSubmitted(Message):
         """Enter (or down) in the search box: the user wants to go to the results."""
 
+    # The summary line as last shown.
+    _summary: Content | None = None
+
     def compose(self) -> ComposeResult:
         yield Static(id="filter-summary")
         with Horizontal(id="search-row"):
@@ -105,7 +108,12 @@ class FilterBar(Widget):
         parts.append((f"sorted by {filters.sort.label}", "dim"))
         if filters.active:
             parts.append((f"   {clear_key} clears", "dim italic"))
-        self.query_one("#filter-summary", Static).update(Content.assemble(*parts))
+        summary = Content.assemble(*parts)
+        # Said again on every page and every refresh's progress: unchanged words cost nothing,
+        # and the line is one row high (CSS), so new words need no layout of the screen.
+        if summary != self._summary:
+            self._summary = summary
+            self.query_one("#filter-summary", Static).update(summary, layout=False)
         self.set_class(filters.narrowed, "-filtered")
 
     def set_search(self, value: str) -> None:
