@@ -13,9 +13,10 @@ from tui.api.errors import (
     ServerError,
     UnexpectedResponseError,
     ValidationError,
+    may_have_been_applied,
 )
 from tui.api.models import Insight
-from tui.editing import NEW_INSIGHT_QUERY, Fields, InsightEdit, is_our_create, may_have_been_applied
+from tui.editing import NEW_INSIGHT_QUERY, Fields, InsightEdit, is_our_create
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from tui.api.errors import ApiError, NetworkError, ServerError, UnexpectedResponseError
 from tui.api.models import Insight
 from tui.safe_text import INVISIBLE_CHARACTERS, clean, clean_multiline, restore_invisible
 from tui.timefmt import parse_iso, relative_time
@@ -195,9 +194,6 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 # -- a save whose answer was lost ----------------------------------------------------------------
 
-#: Gateways that answer these may have passed the request on before giving up on the answer.
-_GATEWAY_GAVE_UP = frozenset({502, 504})
-
 
 def _as_sent(value: Any) -> Any:
     """A typed value as the server should get it: the fields show invisible characters as
@@ -207,19 +203,6 @@ def _as_sent(value: Any) -> Any:
     if isinstance(value, list):
         return [_as_sent(item) for item in value]
     return value
-
-
-def may_have_been_applied(error: ApiError) -> bool:
-    """Whether a write that failed with `error` may still have been applied by the server: the
-    request left before the connection broke or timed out, a 2xx answer arrived cut off, or a
-    gateway gave up waiting for the server."""
-    if isinstance(error, NetworkError):
-        return error.sent
-    if isinstance(error, UnexpectedResponseError):
-        return error.status is not None and 200 <= error.status < 300
-    if isinstance(error, ServerError):
-        return error.status in _GATEWAY_GAVE_UP
-    return False
 
 
 def is_our_create(insight: Insight, body: dict[str, Any]) -> bool:

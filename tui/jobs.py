@@ -15,11 +15,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from tui.api import RefreshJob, RefreshMode, RefreshState, RefreshUpdate
-from tui.api.models import Insight, QueryProgress
+from tui.api.refresh_states import RefreshMode, RefreshState, RefreshUpdate
 from tui.timefmt import as_utc
+
+if TYPE_CHECKING:  # the client (httpx, pydantic) is not needed to keep the registry
+    from tui.api.models import Insight, QueryProgress
+    from tui.api.refresh import RefreshJob
 
 __all__ = [
     "DEFAULT_MAX_CONCURRENT",

@@ -7,10 +7,15 @@ get one per screen), the others to the insight's open editor.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from tui.api import RefreshState, RefreshUpdate
-from tui.api.models import Insight
+from tui.api.refresh_states import RefreshState
+
+if TYPE_CHECKING:
+    from tui.api.models import Insight
+    from tui.api.refresh_states import RefreshUpdate
 
 # A refresh runs in a worker group of its own per insight (design.md, data flow), so the app can
 # find every running refresh.

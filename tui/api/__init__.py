@@ -9,7 +9,14 @@ and pydantic, which keeps `import tui.app` lean until a session is really built.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
+
+# httpx imports its own command-line client (click, pygments, rich.progress: ~40 ms, a sixth of
+# the client's start-up) whenever those happen to be installed; hogtui never runs it. A None
+# entry makes that import fail, and httpx then defines a stand-in `main` (its documented
+# fallback when the CLI extras are missing).
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 if TYPE_CHECKING:
     from tui.api.client import UNSET, InsightsAPI, ListFilters
@@ -75,7 +82,7 @@ _HOMES: dict[str, str] = {
     "NotFoundError": "tui.api.errors",
     "Page": "tui.api.models",
     "PermissionDeniedError": "tui.api.errors",
-    "PollPolicy": "tui.api.refresh",
+    "PollPolicy": "tui.api.refresh_states",
     "Priority": "tui.api.pacing",
     "QueryProgress": "tui.api.models",
     "QueryStatus": "tui.api.models",
@@ -85,9 +92,9 @@ _HOMES: dict[str, str] = {
     "RedirectedError": "tui.api.errors",
     "RefreshClient": "tui.api.refresh",
     "RefreshJob": "tui.api.refresh",
-    "RefreshMode": "tui.api.refresh",
-    "RefreshState": "tui.api.refresh",
-    "RefreshUpdate": "tui.api.refresh",
+    "RefreshMode": "tui.api.refresh_states",
+    "RefreshState": "tui.api.refresh_states",
+    "RefreshUpdate": "tui.api.refresh_states",
     "RetryPolicy": "tui.api.retry",
     "ServerError": "tui.api.errors",
     "SharePassword": "tui.api.models",

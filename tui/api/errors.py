@@ -27,6 +27,7 @@ __all__ = [
     "UnexpectedResponseError",
     "ValidationError",
     "error_from_response",
+    "may_have_been_applied",
     "parse_retry_after",
     "too_deep_body",
     "unexpected_body",
@@ -410,3 +411,20 @@ def too_deep_body(
         "so hogtui did not read it. Look at it in PostHog's web app."
     )
     return UnexpectedResponseError(message, status=status, method=method, path=path)
+
+
+#: Gateways that answer these may have passed the request on before giving up on the answer.
+_GATEWAY_GAVE_UP = frozenset({502, 504})
+
+
+def may_have_been_applied(error: ApiError) -> bool:
+    """Whether a write that failed with `error` may still have been applied by the server: the
+    request left before the connection broke or timed out, a 2xx answer arrived cut off, or a
+    gateway gave up waiting for the server."""
+    if isinstance(error, NetworkError):
+        return error.sent
+    if isinstance(error, UnexpectedResponseError):
+        return error.status is not None and 200 <= error.status < 300
+    if isinstance(error, ServerError):
+        return error.status in _GATEWAY_GAVE_UP
+    return False

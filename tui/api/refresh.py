@@ -12,14 +12,19 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
 from tui.api.errors import ApiError, NotFoundError
 from tui.api.models import Insight, QueryProgress, QueryStatus
+from tui.api.refresh_states import (
+    BLOCKING_MODES,
+    PollPolicy,
+    RefreshMode,
+    RefreshState,
+    RefreshUpdate,
+)
 
 __all__ = [
     "BLOCKING_MODES",
@@ -33,98 +38,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class RefreshMode(StrEnum):
-    """PostHog's `refresh=` values (see posthog-api.md §3)."""
-
-    FORCE_CACHE = "force_cache"
-    BLOCKING = "blocking"
-    ASYNC = "async"
-    ASYNC_EXCEPT_ON_CACHE_MISS = "async_except_on_cache_miss"
-    LAZY_ASYNC = "lazy_async"
-    FORCE_BLOCKING = "force_blocking"
-    FORCE_ASYNC = "force_async"
-
-    @property
-    def blocking(self) -> bool:
-        """The server may hold the request open while it calculates."""
-        return self in BLOCKING_MODES
-
-
-BLOCKING_MODES = frozenset(
-    {RefreshMode.BLOCKING, RefreshMode.FORCE_BLOCKING, RefreshMode.ASYNC_EXCEPT_ON_CACHE_MISS}
-)
-
-
-class RefreshState(StrEnum):
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-
-    @property
-    def terminal(self) -> bool:
-        return self is not RefreshState.RUNNING
-
-
-@dataclass(frozen=True)
-class PollPolicy:
-    """PostHog's frontend cadence: first wait 300 ms, then ×1.25 up to 3 s; give up at 10 min."""
-
-    initial: float = 0.3
-    factor: float = 1.25
-    max_interval: float = 3.0
-    timeout: float = 600.0
-
-    def next_interval(self, interval: float) -> float:
-        return min(interval * self.factor, self.max_interval)
-
-    def poll_times(self) -> Iterator[float]:
-        """When each poll leaves, in seconds after the calculation was asked for, with answers
-        that take no time (PostHog's `pollForResults` waits, then polls, then waits again)."""
-        at, interval = 0.0, self.initial
-        while at + interval <= self.timeout:
-            at += interval
-            yield at
-            interval = self.next_interval(interval)
-
-    def polls_for(self, seconds: float) -> int:
-        """How many polls this cadence makes for a calculation that takes `seconds`: those
-        before it ends, and the one that finds it done (the most a refresh may make)."""
-        polls = 0
-        for at in self.poll_times():
-            polls += 1
-            if at >= seconds:
-                break
-        return polls
-
-
-@dataclass(frozen=True)
-class RefreshUpdate:
-    """Where a refresh is. The last update of a job has a terminal `state`; when it is DONE,
-    `insight` is the refreshed insight. `message` says why it FAILED / EXPIRED."""
-
-    state: RefreshState
-    progress: QueryProgress | None = None
-    elapsed: float = 0.0
-    insight: Insight | None = None
-    message: str | None = None
-    query_id: str | None = None
-    error: ApiError | None = None
-
-    @property
-    def terminal(self) -> bool:
-        return self.state.terminal
-
-    @property
-    def rows_read(self) -> int | None:
-        return self.progress.rows_read if self.progress else None
-
-    @property
-    def estimated_total(self) -> int | None:
-        return self.progress.estimated_rows_total if self.progress else None
 
 
 class RefreshClient(Protocol):

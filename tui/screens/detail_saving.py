@@ -18,7 +18,7 @@ from textual.css.query import NoMatches
 from textual.reactive import var
 from textual.widgets import Input, Static, TabbedContent, TextArea
 
-from tui.api.errors import ApiError, NetworkError
+from tui.api.errors import ApiError, NetworkError, may_have_been_applied
 from tui.api.models import Insight
 from tui.commands import key_hint
 from tui.editing import (
@@ -27,7 +27,6 @@ from tui.editing import (
     InsightEdit,
     QueryProblem,
     is_our_create,
-    may_have_been_applied,
 )
 from tui.safe_text import clean
 from tui.screens.conflict import ConflictScreen

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, cast
 from textual.reactive import var
 from textual.screen import Screen
 
-from tui.api.refresh import RefreshMode
+from tui.api.refresh_states import RefreshMode
 from tui.commands import key_hint
 from tui.insight_row import InsightRow
 from tui.jobs import HasRefreshes, JobState, RefreshEntry, RefreshRegistry, stale_in_view

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Any
 from textual.reactive import var
 from textual.worker import Worker
 
-from tui.api.errors import ApiError, NotFoundError
-from tui.editing import may_have_been_applied
+from tui.api.errors import ApiError, NotFoundError, may_have_been_applied
 from tui.insight_row import InsightRow
 from tui.paging import UNDO_SECONDS, Paging, Undoable, UndoWindow
 from tui.safe_text import clean
