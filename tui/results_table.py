@@ -61,8 +61,9 @@ def results_table(insight: Insight) -> ResultsTable | None:
 
 
 def export_text(insight: Insight, fmt: ExportFormat) -> str:
-    """The insight's results as CSV (the table; the raw result as JSON lines when there is no
-    table) or JSON (`{"insight": {id, short_id, name}, "headers", "rows"}`, else the raw result)."""
+    """The insight's results as CSV (the table) or JSON (`{"insight": {id, short_id, name},
+    "headers", "rows"}`, else the raw result). Raises ValueError, worded for a person, for CSV
+    when there is no result or it has no table form."""
     table = results_table(insight)
     if fmt == "csv":
         if table is None:

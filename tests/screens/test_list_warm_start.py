@@ -119,3 +119,14 @@ async def test_a_damaged_cache_is_ignored(sandbox_app: Any, isolated_dirs: Any):
         screen = await settled_list(pilot)
         assert screen.table.row_count > 0
         assert "cached" not in summary(screen)
+
+
+async def test_the_demo_keeps_no_cached_list(make_hog_app: Any, isolated_dirs: Any):
+    # The demo's data is seeded anew on every start: a cache of it would only mislead (and pile
+    # up, one file per random port).
+    app = make_hog_app(demo=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled_list(pilot)
+        await pilot.pause(InsightListScreen.CACHE_AFTER_SECONDS * 4)
+    assert list_cache.load(PROFILE) is None
+    assert not list_cache.cache_path(PROFILE).exists()

@@ -163,7 +163,8 @@ class FirstRunScreen(Screen[None]):
             yield Static(
                 Content(
                     "Create one in PostHog under Settings → Personal API keys, with the "
-                    "insight, query, sharing_configuration and activity_log scopes."
+                    "insight, query, sharing_configuration, access_control and activity_log "
+                    "scopes."
                 ),
                 classes="first-run-hint",
             )

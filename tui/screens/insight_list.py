@@ -525,12 +525,19 @@ class InsightListScreen(ListRows):
     def _session_profile(self) -> Profile:
         return cast("HasSession", self.app).session.profile
 
+    @property
+    def _keeps_a_cache(self) -> bool:
+        """The demo's data is seeded anew on every start (on a new port): nothing to keep."""
+        return not cast("HasSession", self.app).session.demo
+
     @work(group=_CACHE, name="cache-read", description="read the cached list", exit_on_error=False)
     async def _show_cached_list(self, generation: int) -> None:
         """Show the rows cached for this profile while its first page is on its way. They give
         way to the server's page as soon as it comes; nothing shows if it came first."""
         from tui import list_cache
 
+        if not self._keeps_a_cache:
+            return
         cached = await asyncio.to_thread(list_cache.load, self._session_profile)
         paging = self.paging
         if cached is None or not cached.rows or not paging.is_current(generation):
@@ -543,7 +550,7 @@ class InsightListScreen(ListRows):
     def _cache_soon(self) -> None:
         """The list has settled: save it for the next start after a moment of quiet (a burst of
         pages or changes makes one write, not one each)."""
-        if self.filters.active:
+        if self.filters.active or not self._keeps_a_cache:
             return  # only the default view is what the next start shows
         if self._cache_timer is not None:
             self._cache_timer.stop()
