@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from list_support import list_requests, settled_list, summary
 from support import SANDBOX_BASE_URL, make_api, until
+from textual.widgets import Input
 
 from tui import list_cache
 from tui.app import HogApp
@@ -130,3 +131,32 @@ async def test_the_demo_keeps_no_cached_list(make_hog_app: Any, isolated_dirs: A
         await pilot.pause(InsightListScreen.CACHE_AFTER_SECONDS * 4)
     assert list_cache.load(PROFILE) is None
     assert not list_cache.cache_path(PROFILE).exists()
+
+
+class HeldInsight(HeldList):
+    """The sandbox with every read of one insight held back until `release()`."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = str(scope.get("path", "")).rstrip("/")
+        if scope["type"] == "http" and path.split("/")[-1].isdigit():
+            self.waiting += 1
+            await self.gate.wait()
+        await self.app(scope, receive, send)
+
+
+async def test_an_insight_on_its_way_is_named_as_the_list_showed_it(
+    sandbox_app: Any, isolated_dirs: Any
+):
+    from tui.screens.insight_detail import InsightDetailScreen
+
+    held = HeldInsight(sandbox_app)
+    app = app_over(held, isolated_dirs)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await settled_list(pilot)
+        name = screen.table.insights[0].display_name
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, InsightDetailScreen) and held.waiting)
+        title = app.screen.query_one("#name", Input)
+        assert title.placeholder == f"{name} (loading…)"  # never "Untitled" while it loads
+        held.release()
+        await until(pilot, lambda: title.value == name)

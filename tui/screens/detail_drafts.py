@@ -45,8 +45,10 @@ class DetailDrafts(DetailView):
     #: The query text is not a valid query (saving is refused until it is).
     invalid: var[bool] = var(False, init=False, bindings=True, toggle_class="-invalid")
 
-    def __init__(self, insight_id: int | None, *, insight: Insight | None = None) -> None:
-        super().__init__(insight_id, insight=insight)
+    def __init__(
+        self, insight_id: int | None, *, insight: Insight | None = None, name: str | None = None
+    ) -> None:
+        super().__init__(insight_id, insight=insight, name=name)
         #: False until an earlier draft has been offered and answered: writing before that
         #: would replace it.
         self._drafts_ready = False

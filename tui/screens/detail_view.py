@@ -61,9 +61,13 @@ class DetailView(Screen[Insight | None]):
     #: The favourite star as it will be saved (toggled with f).
     favourite: var[bool] = var(False, init=False)
 
-    def __init__(self, insight_id: int | None, *, insight: Insight | None = None) -> None:
+    def __init__(
+        self, insight_id: int | None, *, insight: Insight | None = None, name: str | None = None
+    ) -> None:
         super().__init__()
         self.insight_id = insight_id
+        #: The name the opener knew (the list's row), shown until the insight itself arrives.
+        self.known_name = name
         #: The server version edits are measured against, and a draft put off for later.
         self.edit = InsightEdit(insight if insight_id is not None else None)
         #: The newest copy from the server, for results and cache state.
@@ -182,7 +186,7 @@ class DetailView(Screen[Insight | None]):
         now = now_utc()
         insight = self._latest
         header = self.query_one(InsightHeader)
-        header.show(insight, now, self.insight_id)
+        header.show(insight, now, self.insight_id, known_name=self.known_name)
         if self.load_failed is not None:
             header.show_cache("not loaded — press r to try again")
         elif self.insight_id is not None and not self.loaded:

@@ -274,8 +274,9 @@ class InsightDetailScreen(DetailSaving, DetailRefresh, DetailTools):
         *,
         insight: Insight | None = None,
         kind: NewInsightKind | str | None = None,
+        name: str | None = None,
     ) -> None:
-        super().__init__(insight_id, insight=insight)
+        super().__init__(insight_id, insight=insight, name=name)
         self._new_kind = KINDS_BY_ID[kind] if isinstance(kind, str) else kind
         # Read as the screen opens, so a test can shorten it here.
         self.save_check_seconds = SAVE_CHECK_SECONDS

@@ -468,7 +468,10 @@ class InsightListScreen(ListRows):
                     f"“{clean(insight.display_name)}” is already open {where}.", markup=False
                 )
                 return
-        self.app.push_screen(InsightDetailScreen(insight.id), callback=self._detail_closed)
+        self.app.push_screen(
+            InsightDetailScreen(insight.id, name=insight.display_name),
+            callback=self._detail_closed,
+        )
 
     def _detail_closed(self, insight: Insight | None) -> None:
         if insight is None:

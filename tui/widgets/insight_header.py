@@ -189,14 +189,26 @@ class InsightHeader(Vertical):
         yield Static(id="cache", markup=False)
         yield Static(id="unexpected", markup=False)
 
-    def show(self, insight: Insight | None, now: datetime, insight_id: int | None = None) -> None:
+    def show(
+        self,
+        insight: Insight | None,
+        now: datetime,
+        insight_id: int | None = None,
+        *,
+        known_name: str | None = None,
+    ) -> None:
         """The read-only facts: short id, kind, people, times and cache state. `insight` None
-        with an `insight_id`: that insight has not arrived yet."""
+        with an `insight_id`: that insight has not arrived yet, and the name field says so (with
+        `known_name`, the name the list showed), never "Untitled"."""
         self.query_one("#meta", Static).update(Text(meta_words(insight, now, insight_id)))
         derived = insight.derived_name if insight is not None else None
-        self.query_one("#name", Input).placeholder = (
-            f"{clean(derived)} (derived; type a name)" if derived else "Untitled (type a name)"
-        )
+        if insight is None and insight_id is not None:
+            placeholder = f"{clean(known_name)} (loading…)" if known_name else "loading…"
+        elif derived:
+            placeholder = f"{clean(derived)} (derived; type a name)"
+        else:
+            placeholder = "Untitled (type a name)"
+        self.query_one("#name", Input).placeholder = placeholder
         self.show_cache(cache_words(insight, now))
         unexpected = unexpected_words(insight)
         self.query_one("#unexpected", Static).update(safe_text(unexpected))
