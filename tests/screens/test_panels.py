@@ -20,6 +20,7 @@ from tui.screens.activity import ActivityScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.screens.insight_detail import InsightDetailScreen
+from tui.screens.new_insight import NewInsightScreen
 from tui.screens.insight_list import InsightListScreen
 from tui.screens.sharing import SharingScreen
 from tui.widgets.activity_dialogs import RevertScreen
@@ -283,6 +284,8 @@ async def test_a_new_unsaved_insight_says_save_first(make_hog_app: Any) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settled_list(pilot)
         await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, NewInsightScreen))
+        await pilot.press("t")  # a trends insight
         await until(pilot, lambda: isinstance(app.screen, InsightDetailScreen))
         editor = app.screen
         assert isinstance(editor, InsightDetailScreen) and editor.insight_id is None
