@@ -75,6 +75,19 @@ def test_list_loaded(snap_compare: Any, make_hog_app: Any) -> None:
     assert snap_compare(make_hog_app(), terminal_size=SIZE, run_before=after())
 
 
+def test_list_at_80_by_24(snap_compare: Any, make_hog_app: Any) -> None:
+    # The smallest terminal people use: the name keeps its room, tags and creator give way.
+    assert snap_compare(make_hog_app(), terminal_size=(80, 24), run_before=after())
+
+
+def test_list_without_colour(
+    snap_compare: Any, make_hog_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Marks, favourites and the cursor must read without colour: by glyph, not hue.
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(make_hog_app(), terminal_size=SIZE, run_before=after("space", "space"))
+
+
 def test_list_demo_marker(snap_compare: Any, make_hog_app: Any) -> None:
     assert snap_compare(make_hog_app(demo=True), terminal_size=SIZE, run_before=after())
 
