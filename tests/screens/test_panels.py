@@ -20,8 +20,8 @@ from tui.screens.activity import ActivityScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.screens.insight_detail import InsightDetailScreen
-from tui.screens.new_insight import NewInsightScreen
 from tui.screens.insight_list import InsightListScreen
+from tui.screens.new_insight import NewInsightScreen
 from tui.screens.sharing import SharingScreen
 from tui.widgets.activity_dialogs import RevertScreen
 
