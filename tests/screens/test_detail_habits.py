@@ -217,6 +217,9 @@ async def test_export_says_what_is_wrong_with_the_path_and_keeps_it(
             ("results.xlsx", "“.xlsx” is neither .csv nor .json"),
             ("missing/results.csv", "There is no folder"),
             ("reports", "is a folder: add a file name"),
+            # Paths the system refuses to even look at: said, never a crash.
+            ("~no-such-user-hogtui/results.csv", "Cannot use ~no-such-user-hogtui"),
+            ("x" * 300 + ".csv", "Cannot use xxx"),
         ]
         if Path("/proc/self").is_dir():
             # A folder nobody may create files in, root included.

@@ -5,6 +5,7 @@ and every problem said under the path, which stays as typed so nothing has to be
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -35,16 +36,17 @@ class PathSuggester(Suggester):
     async def get_suggestion(self, value: str) -> str | None:
         if not value:
             return None
-        typed = Path(value).expanduser()
-        folder, start = (typed, "") if value.endswith(os.sep) else (typed.parent, typed.name)
         try:
+            # `~nobody` (no such user) raises RuntimeError; a name too long, OSError.
+            typed = Path(value).expanduser()
+            folder, start = (typed, "") if value.endswith(os.sep) else (typed.parent, typed.name)
             with os.scandir(resolve(folder)) as entries:
                 names = sorted(
                     (entry.name + (os.sep if entry.is_dir() else ""))
                     for _index, entry in zip(range(_ENTRIES_LOOKED_AT), entries, strict=False)
                     if entry.name.startswith(start) and not entry.name.startswith(".")
                 )
-        except OSError:
+        except (OSError, RuntimeError, ValueError):
             return None
         for name in names:
             if name != start:
@@ -173,6 +175,15 @@ class ExportScreen(ModalScreen[str | None]):
         if not typed:
             self._show_problem("Type the name of the file to write.")
             return
+        try:
+            self._export_to(typed)
+        except (OSError, RuntimeError, ValueError) as error:
+            # `~nobody/x.csv`, a name longer than the file system allows, a folder we may not
+            # look into: said under the path, which stays as typed.
+            words = error.strerror if isinstance(error, OSError) and error.strerror else error
+            self._show_problem(f"Cannot use {typed}: {words}.")
+
+    def _export_to(self, typed: str) -> None:
         path = resolve(Path(typed))
         if path.is_dir():
             self._show_problem(f"{path} is a folder: add a file name, such as results.csv.")
@@ -216,10 +227,16 @@ class ExportScreen(ModalScreen[str | None]):
         )
 
     def _write(self, path: Path, text: str) -> None:
+        # Written beside it, then renamed over it: a full disk or a failure half-way leaves the
+        # old file as it was, never a cut-off one that looks complete.
+        partial = path.with_name(f".{path.name}.partial")
         try:
-            with path.open("w", encoding="utf-8", newline="") as file:
+            with partial.open("w", encoding="utf-8", newline="") as file:
                 file.write(text)
+            os.replace(partial, path)
         except OSError as error:
+            with contextlib.suppress(OSError):
+                partial.unlink()
             self._show_problem(f"Could not write {path}: {error.strerror or error}.")
             return
         self.dismiss(str(path))
