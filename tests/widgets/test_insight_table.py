@@ -375,3 +375,17 @@ async def test_the_cursor_row_takes_its_colours_from_the_theme():
         await pilot.pause()
         assert backgrounds(1) != dark_cursor
         assert backgrounds(1) == {table.get_component_rich_style("insight-table--cursor").bgcolor}
+
+
+async def test_the_cursor_stays_on_its_insight_when_a_row_above_it_goes() -> None:
+    app = TableApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(InsightTable)
+        table.show_insights(rows(10))
+        table.move_cursor(row=5, animate=False)
+        await pilot.pause()
+        on = table.current
+        assert on is not None
+        table.remove_insight(table.insights[1].id)
+        await pilot.pause()
+        assert table.current is not None and table.current.id == on.id

@@ -318,8 +318,10 @@ class InsightTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips.discard(insight_id)
         self._rows_changed()
         self.refresh()
-        # The cursor stays put, so the row under it is another one now.
-        self.set_reactive(InsightTable.cursor_row, self.validate_cursor_row(self.cursor_row))
+        # A row above the cursor went: the cursor follows its insight up. The row under it
+        # went: the cursor stays put, on the row that took its place.
+        cursor = self.cursor_row - 1 if index < self.cursor_row else self.cursor_row
+        self.set_reactive(InsightTable.cursor_row, self.validate_cursor_row(cursor))
         self._cursor_moved(animate=False)
         return index
 
