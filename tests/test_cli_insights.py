@@ -472,3 +472,26 @@ def test_a_table_too_wide_shrinks_the_name_then_drops_columns_and_says_so() -> N
     assert all(len(line) <= 40 for line in narrow.splitlines())
     assert "…" in narrow and "2 d ago" in narrow
     assert tiny.splitlines()[0] == "ID  NAME (+2)"
+
+
+def test_what_the_cli_says_carries_no_escape_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    # An error's detail comes from the server: it must not retitle or clear the terminal.
+    from tui.cli.common import say
+
+    say("hogtui: \x1b]0;pwned\x07\x1b[2Jrefused\nsecond line")
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "refused" in err and "second line" in err
+
+
+def test_auth_status_ends_quietly_when_the_reader_goes_away() -> None:
+    # `hogtui --demo auth status | true`: no "unexpected error" for a closed pipe.
+    done = subprocess.run(
+        f"{sys.executable} -m tui --demo auth status | true",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
+    assert "unexpected error" not in done.stderr and "Traceback" not in done.stderr

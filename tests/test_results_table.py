@@ -258,3 +258,26 @@ def test_default_export_name() -> None:
     assert default_export_name(Insight(id=5, short_id="../x"), "json", day) == (
         "insight-5-2026-11-29.json"
     )
+
+
+def test_results_with_absurd_numbers_or_escape_codes_never_break_the_export() -> None:
+    funnel = Insight.model_validate(
+        {
+            "id": 1,
+            "query": {"kind": "InsightVizNode", "source": {"kind": "FunnelsQuery"}},
+            "result": [
+                {"name": "a", "count": 1, "order": 0},
+                {"name": "b", "count": 10**400, "order": 1},
+            ],
+        }
+    )
+    assert results_table(funnel) is None  # no table rather than a traceback
+    retention = Insight.model_validate(
+        {
+            "id": 2,
+            "query": {"kind": "InsightVizNode", "source": {"kind": "RetentionQuery"}},
+            "result": [{"date": "\x1b[31mAAAAA", "values": [{"count": 1}]}],
+        }
+    )
+    table = results_table(retention)
+    assert table is not None and "\x1b" not in str(table.rows)

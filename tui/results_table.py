@@ -55,8 +55,9 @@ def results_table(insight: Insight) -> ResultsTable | None:
         return None
     try:
         return builder(result)
-    except (TypeError, ValueError, AttributeError, KeyError):
-        # A result in a shape we did not foresee: no table rather than a half-made one.
+    except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError):
+        # A result in a shape (or with numbers) we did not foresee: no table rather than a
+        # half-made one.
         return None
 
 
@@ -341,7 +342,7 @@ def _cohort_name(row: dict[str, Any]) -> str:
     date = row.get("date")
     if isinstance(date, str) and len(date) >= 10:
         # A day's cohort by its day; an hour's keeps its time.
-        return date[:10] if date[10:].strip("TZ:0.") == "" else _text(date)
+        return clean(date[:10]) if date[10:].strip("TZ:0.") == "" else _text(date)
     return _text(row.get("label") or date)
 
 

@@ -8,8 +8,10 @@ invisible or reorder what follows (bidi overrides, zero-width) are shown as mark
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from rich.text import Text
+if TYPE_CHECKING:  # `clean` serves the command line too, which must not load Rich
+    from rich.text import Text
 
 # CSI/OSC/other escape sequences first, then any remaining C0/C1 control character.
 _ESCAPE_SEQUENCE = re.compile(
@@ -82,4 +84,6 @@ def clean_multiline(value: object) -> str:
 
 def safe_text(value: object, style: str = "", *, multiline: bool = False) -> Text:
     """A Rich `Text` that renders the server's string literally (no markup is parsed)."""
+    from rich.text import Text
+
     return Text(clean_multiline(value) if multiline else clean(value), style=style)

@@ -304,3 +304,9 @@ def test_x_labels_never_crowd_and_sit_under_their_ticks() -> None:
     assert labels == " ab  cd  "
     crowded = with_x_labels(drawn, ["long-one", "two"]).plain.splitlines()[2]
     assert crowded.split() == ["long-one"]  # the second would touch it: left out, not moved
+
+
+def test_a_lifecycle_status_from_the_server_is_shown_without_its_escape_codes() -> None:
+    hostile = BarSeries(0, "x", "\x1b]0;pwned\x07\x1b[2Jnew", [1.0])
+    legend = lifecycle_text([hostile], ["2026-01-01"], 60).plain
+    assert "\x1b" not in legend and "\x07" not in legend and "new" in legend

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tui.cli.common import EXIT_AUTH, EXIT_FAILURE, EXIT_USAGE, CliError, failure_of, say
-from tui.cli.output import write_json
+from tui.cli.output import write, write_json
 from tui.cli.target import resolve
 from tui.config import (
     DEFAULT_PROFILE_NAME,
@@ -30,6 +30,7 @@ from tui.config import (
     parse_project_id,
     remove_profile,
 )
+from tui.safe_text import clean
 
 
 def _ask(prompt: str) -> str:
@@ -195,8 +196,10 @@ def cmd_auth_status(args: argparse.Namespace) -> int:
         if as_json:
             write_json({"logged_in": False, "config": str(load_config().path)})
         else:
-            print(f"Not logged in: no profile in {load_config().path}.")
-            print("Run `hogtui auth login`, or `hogtui --demo` to try the app without an account.")
+            write(f"Not logged in: no profile in {load_config().path}.\n")
+            write(
+                "Run `hogtui auth login`, or `hogtui --demo` to try the app without an account.\n"
+            )
         return EXIT_AUTH
     profile = resolved.profile
     status: dict[str, Any] = {
@@ -300,5 +303,5 @@ def _demo_status(args: argparse.Namespace, *, as_json: bool) -> int:
 
 
 def _print_rows(rows: Sequence[tuple[str, str]]) -> None:
-    for label, value in rows:
-        print(f"{label:<9} {value}")
+    # The server's own words can be among the values (why it refused): cleaned, like all of them.
+    write("".join(f"{label:<9} {clean(value)}\n" for label, value in rows))

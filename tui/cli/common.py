@@ -27,8 +27,12 @@ class CliError(Exception):
 
 
 def say(message: str) -> None:
-    """A line for the person at the terminal, on stderr so stdout stays the command's output."""
-    print(message, file=sys.stderr, flush=True)
+    """A line for the person at the terminal, on stderr so stdout stays the command's output.
+    Messages carry the server's words (an error's detail): escape sequences in them are dropped
+    here, once, so none reaches the terminal."""
+    from tui.safe_text import clean_multiline  # not at import: `--help` stays light
+
+    print(clean_multiline(message), file=sys.stderr, flush=True)
 
 
 def failure_of(error: BaseException) -> CliError | None:

@@ -128,7 +128,7 @@ def _cell(row: InsightRow, key: str, width: int, marks: RowMarks, now: datetime)
     if key == "favourite":
         return Text(FAVOURITE, style="bold yellow") if row.favorited else Text("")
     if key == "kind":
-        cell = Text(row.kind_label)
+        cell = safe_text(row.kind_label)
     elif key == "modified":
         cell = Text(relative_time(row.modified_at, now))
     elif key == "cache":

@@ -120,7 +120,7 @@ def lifecycle_text(
     for one in ordered:
         style, fill = looks[one.index]
         out.append(fill * 2, style=style)
-        out.append(f" {one.status or one.name}  ")
+        out.append(f" {clean(one.status or one.name)}  ")
     out.append(f"(dormant left of {AXIS})\n", style="dim")
     label_width = _label_width(intervals)
     rows: list[tuple[list[tuple[float, Style, str]], list[tuple[float, Style, str]]]] = []
