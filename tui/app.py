@@ -32,7 +32,6 @@ from tui.config import ConfigError, load_config
 from tui.safe_text import clean
 from tui.screens.insight_list import InsightListScreen
 from tui.ui_state import save_theme, saved_theme
-from tui.unsaved import UnsavedDraft, drafts_in, drafts_sentence, refreshes_sentence
 
 if TYPE_CHECKING:
     # The rest loads when first needed: the client and its models with the session, the
@@ -45,6 +44,7 @@ if TYPE_CHECKING:
     from tui.screens.confirm import ConfirmScreen
     from tui.screens.first_run import FirstRunConfig, FirstRunScreen
     from tui.session import Session
+    from tui.unsaved import UnsavedDraft
 
 APP_TITLE = "hogtui"
 DEMO_MARKER = "DEMO — sandbox"
@@ -437,6 +437,9 @@ class HogApp(App[None]):
 
     def _quit_words(self) -> str | None:
         """What quitting now would leave behind, as a question; None when nothing."""
+        # Only quitting asks about drafts: the list starts without this module.
+        from tui.unsaved import drafts_sentence, refreshes_sentence
+
         active = len(self.refreshes.active_entries)
         drafts = self._unsaved_drafts()
         if not drafts:
@@ -450,6 +453,8 @@ class HogApp(App[None]):
     def _unsaved_drafts(self) -> list[UnsavedDraft]:
         """The session's drafts on disk, and open editors' edits not written there yet. None in
         a read-only session: it cannot save them, so asking would only be in the way."""
+        from tui.unsaved import UnsavedDraft, drafts_in  # needed only when quitting
+
         session = self.session
         if session is None or session.read_only:
             return []

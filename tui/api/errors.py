@@ -10,7 +10,6 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 __all__ = [
@@ -196,6 +195,9 @@ def parse_retry_after(detail: str | None, headers: Mapping[str, str] | None = No
         try:
             waits.append(max(0.0, float(header)))
         except ValueError:
+            # An HTTP date is rare (a proxy's 429); email.utils loads only for one.
+            from email.utils import parsedate_to_datetime
+
             try:
                 when = parsedate_to_datetime(header)
             except (TypeError, ValueError, IndexError):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import webbrowser
 
 
 def browser_available() -> bool:
@@ -24,6 +23,8 @@ def browser_available() -> bool:
 
 async def open_in_browser(url: str) -> bool:
     """Open `url` in the browser; False when no browser took it."""
+    import webbrowser  # loads (with shlex) on the first link opened, not with the list
+
     try:
         # Browser launchers may block (they spawn processes); keep the screen responsive.
         return await asyncio.to_thread(webbrowser.open, url)
