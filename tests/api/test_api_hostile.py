@@ -4,7 +4,9 @@ ends in an `ApiError` (or in success), never in a Python error or a key sent els
 
 from __future__ import annotations
 
+import json
 import logging
+import random
 import re
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +23,7 @@ from tui.api import (
     ServerError,
     UnexpectedResponseError,
 )
+from tui.api.bodies import decode_json
 from tui.sandbox import DEFAULT_PROJECT_ID, DEMO_API_KEY, FaultSpec
 
 #: Deeper than Python's JSON decoder can go (its recursion limit is about 1000).
@@ -86,6 +89,67 @@ async def test_a_deeply_nested_row_is_skipped_and_the_rest_of_the_page_shows() -
     assert page.skipped == 1
     assert sorted(insight.id for insight in page.results) == [i for i in visible if i != deep_one]
     assert sorted(every) == [i for i in visible if i != deep_one]
+
+
+async def test_a_row_nested_past_the_limit_but_within_the_decoder_is_skipped() -> None:
+    # 300 levels: Python's decoder reads it, so only the bracket count finds it too deep. Strings
+    # around it hold brackets, escaped quotes and backslashes, which must not change the count.
+    app = sandbox()
+    state = app.state.sandbox
+    visible = sorted(i["id"] for i in state.insights.values() if not i["deleted"])
+    # Rows on either side of the deep one, whatever the listing's order.
+    deep_one, bracketed = visible[2], (visible[1], visible[4])
+    state.insights[deep_one]["query"] = dict(MARKER)
+    tricky = '\\" ' + "]}" * 150 + " \\"
+    for row in bracketed:
+        state.insights[row]["query"] = {"kind": "HogQLQuery", "query": tricky}
+        state.insights[row]["description"] = "[" * 500
+
+    nested = b'{"k": "]\\\\", "v": ' + deep_json(300) + b"}"
+
+    def spoil(status: int, body: bytes) -> tuple[int, bytes]:
+        return status, _MARKER_BYTES.sub(lambda _match: nested, body)
+
+    async with make_api(rewriting(app, spoil), **FAST_RETRY) as api:
+        page = await api.list_insights(limit=100, basic=False)
+
+    assert page.skipped == 1
+    read = {insight.id: insight for insight in page.results}
+    assert sorted(read) == [i for i in visible if i != deep_one]
+    for row in bracketed:
+        assert read[row].query == {"kind": "HogQLQuery", "query": tricky}
+        assert read[row].description == "[" * 500
+
+
+def _nesting(value: Any) -> int:
+    if isinstance(value, dict | list):
+        inner = value.values() if isinstance(value, dict) else value
+        return 1 + max((_nesting(item) for item in inner), default=0)
+    return 0
+
+
+def test_only_real_nesting_counts_not_brackets_quotes_or_backslashes_in_text() -> None:
+    rng = random.Random(7)
+    pieces = ['"', "\\", "[", "]", "{", "}", "x", "é", "\n", '\\"', "\\\\"]
+
+    def text() -> str:
+        return "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+
+    def value(levels: int) -> Any:
+        if levels == 0 or rng.random() < 0.2:
+            return rng.choice([text(), 1, None])
+        if rng.random() < 0.5:
+            return [value(levels - 1) for _ in range(rng.randint(0, 3))]
+        return {text(): value(levels - 1) for _ in range(rng.randint(0, 3))}
+
+    for _ in range(400):
+        data = value(rng.randint(1, 9))
+        raw = json.dumps(data, ensure_ascii=rng.random() < 0.5).encode()
+        for limit in (1, 2, 4):
+            decoded = decode_json(raw, max_depth=limit)
+            assert (decoded.too_deep > 0) == (_nesting(data) > limit), raw
+            if not decoded.too_deep:
+                assert decoded.data == data
 
 
 async def test_a_deeply_nested_error_body_is_still_an_api_error() -> None:

@@ -12,6 +12,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, Final
 
 __all__ = ["MAX_DEPTH", "TOO_DEEP", "Decoded", "decode_json", "holds_too_deep", "json_or_text"]
@@ -23,7 +24,6 @@ MAX_DEPTH: Final = 128
 # A JSON string, skipped whole so that brackets inside it do not count. One that never ends runs
 # to the end of the text (possessive, so a broken body cannot make the scan quadratic).
 _STRING_PATTERN = rb'"[^"\\]*+(?:\\.[^"\\]*+)*+(?:"|\\?\Z)'
-_STRING = re.compile(_STRING_PATTERN, re.DOTALL)
 # A string or a bracket.
 _TOKEN = re.compile(_STRING_PATTERN + rb"|[\[\]{}]", re.DOTALL)
 _OPEN = frozenset(b"[{")
@@ -106,21 +106,27 @@ def holds_too_deep(value: Any) -> bool:
 
 
 def _deeper_than(raw: bytes, max_depth: int) -> bool:
-    """Whether the JSON text `raw` nests past `max_depth`; cheap when it has few brackets."""
+    """Whether `raw`, text that is JSON (it has just been decoded), nests past `max_depth`;
+    cheap when it has few brackets. Being JSON, its backslashes are escapes inside strings: with
+    escaped backslashes and quotes gone, every quote left opens or closes a string, so only the
+    quotes and brackets need scanning (a few kilobytes of a 100 kB page)."""
     if raw.count(b"{") + raw.count(b"[") <= max_depth:
         return False
-    depth = 0
-    for char in _STRING.sub(b"", raw).translate(None, delete=_NOT_BRACKETS):
-        if char in _OPEN:
-            depth += 1
-            if depth > max_depth:
-                return True
-        else:
-            depth -= 1
-    return False
+    if b"\\" in raw:
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    # The quotes and brackets alone; `""` (an empty string, or two strings side by side) holds
+    # no bracket, and between the quotes that are left, odd pieces are inside strings.
+    quoted = raw.translate(None, delete=_NOT_QUOTES_OR_BRACKETS).replace(b'""', b"")
+    brackets = b"".join(quoted.split(b'"')[::2])
+    if len(brackets) <= max_depth:
+        return False
+    steps = memoryview(brackets.translate(_STEP)).cast("b")
+    return max(accumulate(steps)) > max_depth
 
 
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_NOT_QUOTES_OR_BRACKETS = bytes(b for b in range(256) if b not in b'"[]{}')
+# An opening bracket as the signed byte 1, a closing one as -1.
+_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 
 
 def _prune(raw: bytes, max_depth: int, placeholder: bytes) -> tuple[bytes, int]:

@@ -175,9 +175,10 @@ class ListingEndpoints:
         self, page_size: int = 100, **filters: Unpack[ListFilters]
     ) -> AsyncIterator[Page[Insight]]:
         """Every page of the listing. Once the first page has said how many there are, the next
-        page is asked for while the caller reads this one (`pages_ahead` with two in flight), so
-        reading and the network overlap; without a count the pages come one at a time, as their
-        `next` links say. It ends at the page without a `next` link (or an empty one)."""
+        pages are asked for while the caller reads this one (`pages_ahead` with four in flight:
+        a page ready ahead keeps the reading going through a slow answer), so reading and the
+        network overlap; without a count the pages come one at a time, as their `next` links
+        say. It ends at the page without a `next` link (or an empty one)."""
         first = await self.list_insights(limit=page_size, offset=0, **filters)
         yield first
         read = len(first.results) + first.skipped
@@ -186,7 +187,7 @@ class ListingEndpoints:
         if first.count is not None and read >= first.count:
             return
         ahead = self.pages_ahead(
-            filters, start=read, total=first.count, page_size=page_size, concurrency=2
+            filters, start=read, total=first.count, page_size=page_size, concurrency=4
         )
         seen = {insight.id for insight in first.results}
         try:
