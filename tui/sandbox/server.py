@@ -8,6 +8,7 @@ is the real one.
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import threading
 import time
@@ -97,6 +98,9 @@ def serve_forever(
     """Serve in the foreground until interrupted (Ctrl+C, SIGTERM, or `stop` being set);
     `on_listening(url)` is called once, when it accepts connections, with the real port."""
     app = create_app(config)
+    # The seeded data lives as long as the server: frozen, a full garbage collection no longer
+    # walks it (at 10,000 insights, a ~100 ms pause every dozen answers).
+    gc.freeze()
     sock = _bind(host, port)
     url = _url(host, int(sock.getsockname()[1]))
     server = _server(app)
