@@ -354,3 +354,21 @@ class DraftWriter:
     def _failed(self, error: OSError) -> None:
         if self._on_error is not None:
             self._on_error(error)
+
+
+# A draft file of an existing insight: "insight-42.json", or one kept apart by another hogtui
+# ("insight-42--1234.json").
+_DRAFT_FILE = re.compile(r"^insight-(\d+)(?:--\d+)?\.json$")
+
+
+def draft_ids(directory: Path) -> frozenset[int]:
+    """The ids of the insights with a draft in `directory` (a draft store's folder); none when it
+    cannot be read."""
+    try:
+        with os.scandir(directory) as entries:
+            names = [entry.name for entry in entries]
+    except OSError:
+        return frozenset()
+    return frozenset(
+        int(found.group(1)) for name in names if (found := _DRAFT_FILE.match(name)) is not None
+    )

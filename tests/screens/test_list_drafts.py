@@ -8,8 +8,8 @@ from typing import Any
 from list_support import settled_list
 from support import until
 
+from tui.drafts import draft_ids
 from tui.screens.help import HelpScreen
-from tui.screens.insight_list import draft_ids
 
 
 async def test_rows_with_a_draft_are_marked(make_hog_app: Any):

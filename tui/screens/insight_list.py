@@ -10,13 +10,10 @@ of their own (`list_refresh`); the last list shown is cached for the next start 
 from __future__ import annotations
 
 import asyncio
-import os
-import re
 import time
 from collections.abc import Iterable
 from contextlib import aclosing, suppress
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, on, work
@@ -59,9 +56,6 @@ _FIRST_PAGE = "load the insights"
 _LOAD = "list-load"
 _CACHE = "list-cache"
 _DRAFTS = "list-drafts"
-# A draft file of an existing insight: "insight-42.json", or one kept apart by another hogtui
-# ("insight-42--1234.json"); see `tui.drafts`.
-_DRAFT_FILE = re.compile(r"^insight-(\d+)(?:--\d+)?\.json$")
 # Actions on the insight under the cursor: greyed out (and out of the palette) with no row.
 _ROW_ACTIONS = frozenset(
     {
@@ -592,6 +586,8 @@ class InsightListScreen(ListRows):
     async def _show_drafts(self) -> None:
         """Mark the rows of insights with an unsaved draft (read from the draft store's folder,
         off the event loop)."""
+        from tui.drafts import draft_ids
+
         directory = cast("HasSession", self.app).session.drafts.directory
         self.table.set_drafts(await asyncio.to_thread(draft_ids, directory))
 
@@ -601,16 +597,3 @@ class InsightListScreen(ListRows):
         """Every action of this screen, for the command palette (namespaced titles), each with
         the key it has now (after any [keymap] remap)."""
         return palette_commands(self, ACTIONS)
-
-
-def draft_ids(directory: Path) -> frozenset[int]:
-    """The ids of the insights with a draft in `directory` (a draft store's folder); none when it
-    cannot be read."""
-    try:
-        with os.scandir(directory) as entries:
-            names = [entry.name for entry in entries]
-    except OSError:
-        return frozenset()
-    return frozenset(
-        int(found.group(1)) for name in names if (found := _DRAFT_FILE.match(name)) is not None
-    )
