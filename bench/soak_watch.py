@@ -1,56 +1,17 @@
-"""What the soak watches while the app runs: how late the event loop answers (a ticker records
-its lateness), every exception nobody handled (the app's own handler and the loop's), and every
-notification the app showed, so the player can read what the user was told.
+"""What the soak watches while the app runs: every exception nobody handled (the app's own handler
+and the loop's), and every notification the app showed, so the player can read what the user was
+told. How late the event loop answers is measured by `bench.speed_watch.LagMonitor`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from textual.app import App
-
-#: How often the ticker wakes; its lateness beyond this is the stall.
-TICK_SECONDS = 0.05
-
-
-class StallMeter:
-    """A task that sleeps `TICK_SECONDS` at a time and keeps the worst lateness it saw."""
-
-    def __init__(self, doing: Callable[[], str] = str) -> None:
-        """`doing` names what is going on (asked when a new worst stall is seen)."""
-        self.worst = 0.0
-        #: What was going on during the worst stall.
-        self.worst_during = ""
-        self._doing = doing
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._tick(), name="soak stall meter")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _tick(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            due = loop.time() + TICK_SECONDS
-            await asyncio.sleep(TICK_SECONDS)
-            late = loop.time() - due
-            if late > self.worst:
-                self.worst, self.worst_during = late, self._doing()
-
-    @property
-    def worst_ms(self) -> int:
-        return round(self.worst * 1000)
 
 
 @dataclass(frozen=True)

@@ -63,10 +63,11 @@ class FrameWatch:
 
 
 class LagMonitor:
-    """A task that sleeps `TICK_SECONDS` at a time and keeps the worst lateness since `reset`."""
+    """A task that sleeps `tick` seconds at a time and keeps the worst lateness since `reset`."""
 
-    def __init__(self, doing: Callable[[], object] = str) -> None:
+    def __init__(self, doing: Callable[[], object] = str, *, tick: float = TICK_SECONDS) -> None:
         """`doing` says what was going on; asked when a new worst stall is seen."""
+        self.tick = tick
         self.worst = 0.0
         #: What was going on when the worst stall ended.
         self.worst_during = ""
@@ -94,8 +95,8 @@ class LagMonitor:
     async def _tick(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            due = loop.time() + TICK_SECONDS
-            await asyncio.sleep(TICK_SECONDS)
+            due = loop.time() + self.tick
+            await asyncio.sleep(self.tick)
             late = loop.time() - due
             if late > self.worst:
                 self.worst = late
