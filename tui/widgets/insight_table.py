@@ -151,31 +151,24 @@ class InsightTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     cell_padding: ClassVar[int] = 1
 
-    class RowHighlighted(Message):
+    class _RowMessage(Message):
+        """A message about one row: the table, where the row is, and the row."""
+
+        def __init__(self, table: InsightTable, cursor_row: int, row: InsightRow) -> None:
+            super().__init__()
+            self.table = table
+            self.cursor_row = cursor_row
+            self.row = row
+
+        @property
+        def control(self) -> InsightTable:
+            return self.table
+
+    class RowHighlighted(_RowMessage):
         """The cursor came to a row (or the row under it changed)."""
 
-        def __init__(self, table: InsightTable, cursor_row: int, row: InsightRow) -> None:
-            super().__init__()
-            self.table = table
-            self.cursor_row = cursor_row
-            self.row = row
-
-        @property
-        def control(self) -> InsightTable:
-            return self.table
-
-    class RowSelected(Message):
+    class RowSelected(_RowMessage):
         """The user chose the row under the cursor (enter, or a double click)."""
-
-        def __init__(self, table: InsightTable, cursor_row: int, row: InsightRow) -> None:
-            super().__init__()
-            self.table = table
-            self.cursor_row = cursor_row
-            self.row = row
-
-        @property
-        def control(self) -> InsightTable:
-            return self.table
 
     class LastRowRequested(Message):
         """The user asked for the very last row (G): the screen may load the rest first."""
