@@ -60,15 +60,6 @@ class JobState(StrEnum):
         return self in (JobState.QUEUED, JobState.RUNNING)
 
 
-_FROM_REFRESH_STATE = {
-    RefreshState.RUNNING: JobState.RUNNING,
-    RefreshState.DONE: JobState.DONE,
-    RefreshState.FAILED: JobState.FAILED,
-    RefreshState.CANCELLED: JobState.CANCELLED,
-    RefreshState.EXPIRED: JobState.EXPIRED,
-}
-
-
 @dataclass(eq=False)
 class RefreshEntry:
     """One refresh of one insight, from the moment it is asked for until long after it ended.
@@ -314,7 +305,7 @@ class RefreshRegistry:
         if not update.terminal:
             self._changed(entry, update)
             return
-        entry.state = _FROM_REFRESH_STATE[update.state]
+        entry.state = JobState(update.state.value)  # every RefreshState is a JobState too
         self._running.pop(entry.number, None)
         entry.ended_at = self.clock()
         entry.message = update.message
