@@ -9,12 +9,12 @@ creation, so "cached 4 d ago" reads the same on every run.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from snapshot_support import settle, with_pinned_days
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
@@ -31,16 +31,7 @@ SMALL = (80, 24)
 @pytest.fixture
 def sandbox_config(sandbox_config: SandboxConfig) -> SandboxConfig:
     """The shared small sandbox, with its day labels pinned."""
-    return dataclasses.replace(sandbox_config, today=datetime.date(2026, 1, 15))
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    """Wait until no worker runs (loading, sharing, marking viewed)."""
-    app = pilot.app
-    await pilot.pause()
-    while len(app.workers):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    return with_pinned_days(sandbox_config)
 
 
 def time_to_convert_id(state: Any) -> int:

@@ -8,12 +8,11 @@ creation, so "cached 4 d ago" reads the same on every run.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from snapshot_support import settle, with_pinned_days
 from textual.pilot import Pilot
 
 from tui.sandbox import SandboxConfig
@@ -29,16 +28,7 @@ Then = Callable[[Pilot[Any]], Awaitable[None]]
 @pytest.fixture
 def sandbox_config(sandbox_config: SandboxConfig) -> SandboxConfig:
     """The shared small sandbox, with its day labels pinned."""
-    return dataclasses.replace(sandbox_config, today=datetime.date(2026, 1, 15))
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    """Wait until no worker runs (loading, marking viewed)."""
-    app = pilot.app
-    await pilot.pause()
-    while len(app.workers):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    return with_pinned_days(sandbox_config)
 
 
 def cached_insight(state: Any, query_kind: str, *, series: int = 1, breakdown: bool = False) -> int:
