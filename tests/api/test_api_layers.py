@@ -11,7 +11,8 @@ from pathlib import Path
 import tui.api
 
 API_DIR = Path(tui.api.__file__).parent
-ALLOWED_THIRD_PARTY = {"httpx", "pydantic"}
+#: pydantic_core is pydantic's own validation engine, installed with it and versioned by it.
+ALLOWED_THIRD_PARTY = {"httpx", "pydantic", "pydantic_core"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
+from tui.api.quick_read import leaves_plain_values
 from tui.api.wire import (
     Flag,
     IdText,
@@ -152,6 +153,7 @@ class SharingConfiguration(WireModel):
     user_access_level: OptStr = None
 
 
+@leaves_plain_values
 def _user_or_id(value: Any) -> Any:
     """`created_by` of an access-control entry: a user id now, a user object on older servers."""
     if isinstance(value, bool):

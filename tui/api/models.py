@@ -27,6 +27,7 @@ from tui.api.collaboration_models import (
     SharingConfiguration,
     parse_activity_page,
 )
+from tui.api.quick_read import leaves_plain_values
 from tui.api.wire import (
     Flag,
     IdText,
@@ -74,6 +75,7 @@ __all__ = [
 T = TypeVar("T", bound=BaseModel)
 
 
+@leaves_plain_values
 def _json_object(value: Any) -> Any:
     """`query` is documented as a "query node JSON string" for writes; accept that form too."""
     if isinstance(value, str):
