@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         UnexpectedResponseError,
         ValidationError,
     )
+    from tui.api.kinds import InsightKind
     from tui.api.models import (
         AccessControlEntry,
         AccessControls,
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
         ActivityPage,
         DashboardTile,
         Insight,
-        InsightKind,
         NewSharePassword,
         Page,
         QueryProgress,
@@ -73,7 +73,7 @@ _HOMES: dict[str, str] = {
     "CertificateError": "tui.api.errors",
     "DashboardTile": "tui.api.models",
     "Insight": "tui.api.models",
-    "InsightKind": "tui.api.models",
+    "InsightKind": "tui.api.kinds",
     "InsightsAPI": "tui.api.client",
     "ListFilters": "tui.api.client",
     "MethodNotAllowedError": "tui.api.errors",

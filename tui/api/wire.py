@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
+from tui.api.naming import person_name
 from tui.api.quick_read import leaves_plain_values, read_rows
 
 __all__ = [
@@ -281,8 +282,7 @@ class UserBasic(WireModel):
     @property
     def display_name(self) -> str:
         """The person's name, else their email, else a placeholder."""
-        full = " ".join(part for part in (self.first_name, self.last_name) if part).strip()
-        return full or self.email or "Unknown user"
+        return person_name(self.first_name, self.last_name, self.email)
 
 
 OptUser = Annotated[UserBasic | None, fallback(None)]
