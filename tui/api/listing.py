@@ -8,49 +8,18 @@ pages ahead at once), trending, last viewed.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
-from datetime import date, datetime
-from typing import TypedDict, Unpack
+from typing import Unpack
 
 from tui.api.bodies import holds_too_deep
 from tui.api.errors import UnexpectedResponseError
-from tui.api.models import Insight, InsightKind, Page, ShapeError, parse_page
+from tui.api.kinds import InsightKind
+from tui.api.list_params import MAX_PAGE_SIZE, DateParam, ListFilters, list_params
+from tui.api.models import Insight, Page, ShapeError, parse_page
 from tui.api.transport import Answer, Retry, Transport
 
 __all__ = ["MAX_PAGE_SIZE", "DateParam", "ListFilters", "ListingEndpoints"]
-
-#: `list_insights` page sizes a server answers sensibly.
-MAX_PAGE_SIZE = 1000
-
-DateParam = str | date | datetime
-
-
-class ListFilters(TypedDict, total=False):
-    """The filters of `list_insights`, for `iter_insights(**filters)`."""
-
-    search: str | None
-    saved: bool | None
-    favorited: bool
-    mine: bool
-    created_by: int | Sequence[int] | None
-    tags: Sequence[str] | None
-    kind: InsightKind | str | None
-    order: str | None
-    date_from: DateParam | None
-    date_to: DateParam | None
-    created_date_from: DateParam | None
-    created_date_to: DateParam | None
-    last_viewed_date_from: DateParam | None
-    last_viewed_date_to: DateParam | None
-    dashboards: Sequence[int] | None
-    short_id: str | None
-    basic: bool
-
-
-def _date_param(value: DateParam) -> str:
-    return value.isoformat() if isinstance(value, date | datetime) else value
 
 
 class ListingEndpoints:
@@ -121,54 +90,26 @@ class ListingEndpoints:
         """One page of the project's insights (the basic serializer unless `basic=False`).
         `count` is the total across pages (None if the server leaves it out); `mine` lists only
         the key owner's insights. Empty list filters (no tags, ...) are left out."""
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
-            raise ValueError(
-                f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}, not {limit!r}"
-            )
-        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-            raise ValueError(f"offset must be a whole number, 0 or more, not {offset!r}")
-        params: dict[str, str] = {"limit": str(limit), "offset": str(offset)}
-        if basic:
-            # The full serializer computes results per row and can fail on big projects.
-            params["basic"] = "true"
-        if search:
-            params["search"] = search
-        if saved is not None:
-            params["saved"] = "true" if saved else "false"
-        if favorited:
-            # The server filters on the parameter's presence, whatever its value.
-            params["favorited"] = "true"
-        if mine:
-            params["user"] = "true"
-        ids = [created_by] if isinstance(created_by, int) else list(created_by or [])
-        if ids:
-            params["created_by"] = json.dumps(ids)
-        if tags:
-            params["tags"] = json.dumps(list(tags))
-        if kind is not None:
-            # An InsightKind (or its name), else a raw `insight=` value such as "JSON".
-            known = InsightKind.__members__.get(str(kind).upper())
-            value = known.list_filter if known is not None else str(kind).upper()
-            if value is None:
-                raise ValueError(f"PostHog cannot filter insights by kind {kind!s}")
-            params["insight"] = value
-        if order:
-            params["order"] = order
-        if dashboards:
-            params["dashboards"] = json.dumps(list(dashboards))
-        if short_id:
-            params["short_id"] = short_id
-        dates: tuple[tuple[str, DateParam | None], ...] = (
-            ("date_from", date_from),
-            ("date_to", date_to),
-            ("created_date_from", created_date_from),
-            ("created_date_to", created_date_to),
-            ("last_viewed_date_from", last_viewed_date_from),
-            ("last_viewed_date_to", last_viewed_date_to),
-        )
-        for name, when in dates:
-            if when is not None:
-                params[name] = _date_param(when)
+        filters: ListFilters = {
+            "search": search,
+            "saved": saved,
+            "favorited": favorited,
+            "mine": mine,
+            "created_by": created_by,
+            "tags": tags,
+            "kind": kind,
+            "order": order,
+            "date_from": date_from,
+            "date_to": date_to,
+            "short_id": short_id,
+            "created_date_from": created_date_from,
+            "created_date_to": created_date_to,
+            "last_viewed_date_from": last_viewed_date_from,
+            "last_viewed_date_to": last_viewed_date_to,
+            "dashboards": dashboards,
+            "basic": basic,
+        }
+        params = list_params(limit, offset, filters)
         return await self._get_page(self._transport.insights(), params)
 
     async def iter_insight_pages(
