@@ -124,7 +124,11 @@ def test_a_session_with_the_key_in_the_environment_loads_no_keyring(tmp_path: Pa
         "args = argparse.Namespace(profile=None, host=None, project=None, insecure=False,"
         " ca_bundle=None, read_only=False)\n"
         "session = prepare_session(args)\n"
-        "assert session is not None and session.profile.project_id == 7"
+        "assert session is not None and session.profile.project_id == 7\n"
+        "import sys\n"
+        "# Built, with nothing of the client loaded yet: the first rows need none of it.\n"
+        "assert 'httpx' not in sys.modules and 'pydantic' not in sys.modules\n"
+        "session.api\n"
     )
     loaded = loaded_after(
         code,
@@ -134,6 +138,6 @@ def test_a_session_with_the_key_in_the_environment_loads_no_keyring(tmp_path: Pa
         POSTHOG_PROJECT_ID="7",
         POSTHOG_PERSONAL_API_KEY="phx_test",
     )
-    assert "tui.api.client" in loaded  # the session really was built
+    assert "tui.api.client" in loaded  # the session really opened its client
     assert "keyring" not in loaded and "tui.app" not in loaded
     assert "tui.sandbox" not in loaded and "starlette" not in loaded  # only with --demo

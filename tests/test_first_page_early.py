@@ -100,3 +100,64 @@ async def test_a_list_that_stops_waiting_leaves_the_early_request_unharmed(
     page = await asyncio.wrap_future(early.answer)  # the thread still finished cleanly
     assert page.results
     await session.aclose()
+
+
+def list_queries(live_sandbox: Any) -> list[str]:
+    return [
+        query
+        for method, path, query, _body in live_sandbox.state.requests
+        if method == "GET" and path.endswith("/insights/")
+    ]
+
+
+async def test_the_early_request_asks_exactly_what_the_client_asks(
+    session: Session, live_sandbox: Any
+) -> None:
+    query = {**first_page_query(), "search": "page", "favorited": True, "order": "-created_at"}
+    ask_first_page_early(session, DEMO_API_KEY, query)
+    early = await session.list_first_page(**query)
+    await session.api.list_insights(**query)
+    asked_early, asked_by_client = list_queries(live_sandbox)
+    assert asked_early == asked_by_client
+    # Both read the same rows: the early one straight from the JSON.
+    again = await session.list_first_page(**query)
+    assert early.results == again.results and early.count == again.count
+    await session.aclose()
+
+
+async def test_a_row_in_another_form_leaves_the_first_page_to_the_client(
+    session: Session, live_sandbox: Any
+) -> None:
+    odd = next(iter(live_sandbox.state.insights.values()))
+    odd["name"] = 12345  # the client's models show it as text, and note it
+    ask_first_page_early(session, DEMO_API_KEY, first_page_query())
+    early = session.early_page
+    assert early is not None
+    page = await session.list_first_page(**first_page_query())
+    assert early.answer.result() is None
+    assert first_pages(live_sandbox) == 2  # asked early, then by the client
+    assert "12345" in [row.name for row in page.results]
+    await session.aclose()
+
+
+async def test_behind_a_proxy_the_first_page_is_the_clients(
+    session: Session, live_sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    ask_first_page_early(session, DEMO_API_KEY, first_page_query())
+    early = session.early_page
+    assert early is not None
+    assert await asyncio.wrap_future(early.answer) is None
+    assert first_pages(live_sandbox) == 0  # the early request never left
+    await session.aclose()
+
+
+async def test_the_client_is_not_opened_until_it_is_needed(session: Session) -> None:
+    ask_first_page_early(session, DEMO_API_KEY, first_page_query())
+    page = await session.list_first_page(**first_page_query())
+    assert page.results
+    assert not session.api_opened  # the first rows came without the client
+    session.warm_up()
+    api = await session.open_api()
+    assert session.api is api and (await api.list_insights(limit=1)).results
+    await session.aclose()

@@ -184,8 +184,11 @@ class HogApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         # What start-up built (Textual, Rich, pydantic's schemas) lives as long as the app:
         # frozen after the first frame, a full garbage collection no longer walks it, which
-        # was most of the longest stall (~300 ms) while 10,000 rows paged in.
+        # was most of the longest stall (~300 ms) while 10,000 rows paged in. The client is
+        # opened after that frame too (the first rows need none of it), and frozen in turn.
         self.call_after_refresh(gc.freeze)
+        if self.session is not None:
+            self.call_after_refresh(self.session.warm_up, gc.freeze)
         try:
             keymap = load_config().keymap
         except ConfigError as error:

@@ -2,21 +2,21 @@
 Built once by `tui.cli` (or by the first-run screen) and owned by the app, which closes it.
 `login` is the one way a profile and its key get saved, for `hogtui auth login` and first run;
 `open_api` the one way a profile becomes a client (its CA bundle included). The client (httpx and
-pydantic) and the draft store are imported when a session is built, not when this module is.
+pydantic) is imported when the session first uses it, not when one is built (the app has it
+opened on a thread once its first frame is drawn: `Session.warm_up`).
 
 `ask_first_page_early` sends the list's first request the moment the session exists, on a thread
-of its own, so its answer travels while Textual is still being imported; the list takes it with
-`Session.list_first_page`."""
+of its own and without the client (`tui.first_page`), so its answer travels while Textual is
+still being imported; the list takes it with `Session.list_first_page`."""
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import dataclasses
 import re
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -49,73 +49,110 @@ from tui.credentials import (
     store_api_key,
     stored_keys,
 )
+from tui.first_page import EarlyPage, FirstPage
 
 if TYPE_CHECKING:
     import httpx
 
     from tui.api import InsightsAPI
-    from tui.api.models import Insight, Page
     from tui.drafts import DraftStore
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
-@dataclass
 class Session:
-    """`read_only`: offer nothing that changes PostHog (`tui.actions.guard_writes` reads it)."""
+    """What the screens work with: the profile, one API client and the draft store.
+    `read_only`: offer nothing that changes PostHog (`tui.actions.guard_writes` reads it).
 
-    profile: Profile
-    api: InsightsAPI
-    drafts: DraftStore
-    demo: bool = False
-    read_only: bool = False
-    #: The list's first page, asked for before the app was up (`ask_first_page_early`).
-    early_page: EarlyPage | None = field(default=None, repr=False)
+    The client may be given as a way to open it (`open_client`): it is then opened on first use
+    of `api`, so that a start-up draws its first rows before httpx and pydantic are loaded
+    (about 0.15 s), and `warm_up` opens it on a thread once the app is up."""
 
-    async def list_first_page(self, **query: Any) -> Page[Insight]:
-        """`api.list_insights(**query)`, answered by the request sent early when it asked the
-        same (once: a reload asks the server again). Should that one have failed, the client
-        asks again, with its retries and pacing."""
+    def __init__(
+        self,
+        profile: Profile,
+        api: InsightsAPI | None = None,
+        drafts: DraftStore | None = None,
+        demo: bool = False,
+        read_only: bool = False,
+        *,
+        open_client: Callable[[], InsightsAPI] | None = None,
+    ) -> None:
+        if (api is None) == (open_client is None):
+            raise ValueError("a Session takes either an api or a way to open one")
+        if drafts is None:
+            raise ValueError("a Session needs a draft store")
+        self.profile = profile
+        self.drafts = drafts
+        self.demo = demo
+        self.read_only = read_only
+        #: The list's first page, asked for before the app was up (`ask_first_page_early`).
+        self.early_page: EarlyPage | None = None
+        self._api = api
+        self._open_client = open_client
+        self._opening = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Session(profile={self.profile!r}, demo={self.demo}, read_only={self.read_only})"
+
+    @property
+    def api_opened(self) -> bool:
+        """Whether the client has been opened (by a use of `api`, or `warm_up`)."""
+        return self._api is not None
+
+    @property
+    def api(self) -> InsightsAPI:
+        """The client, opened now if it was not yet (on the calling thread: `warm_up` and
+        `open_api` spare the event loop that wait)."""
+        if self._api is None:
+            with self._opening:
+                if self._api is None:
+                    assert self._open_client is not None
+                    self._api = self._open_client()
+        return self._api
+
+    @api.setter
+    def api(self, api: InsightsAPI) -> None:
+        self._api = api
+
+    def warm_up(self, then: Callable[[], object] | None = None) -> None:
+        """Open the client on a thread of its own, unless it is open (or opening) already; then
+        call `then` on that thread."""
+        if self._api is not None or self._opening.locked():
+            return
+
+        def open_client() -> None:
+            try:
+                self.api  # noqa: B018 (opening it is the point)
+            except Exception:
+                return  # the first real use meets it again, where it is put in words
+            if then is not None:
+                then()
+
+        threading.Thread(target=open_client, name="hogtui-client", daemon=True).start()
+
+    async def open_api(self) -> InsightsAPI:
+        """`api`, opened on a thread when it is not open yet, so the event loop keeps going."""
+        if self._api is not None:
+            return self._api
+        return await asyncio.to_thread(lambda: self.api)
+
+    async def list_first_page(self, **query: Any) -> FirstPage:
+        """The rows of `api.list_insights(**query)`, answered by the request sent early when it
+        asked the same (once: a reload asks the server again). Should that one have failed, or
+        found anything but plain rows, the client asks, with its retries and pacing."""
         early, self.early_page = self.early_page, None
         if early is not None and early.query == query:
-            try:
-                return await asyncio.wrap_future(early.answer)
-            except ApiError:
-                pass
-        return await self.api.list_insights(**query)
+            page = await asyncio.wrap_future(early.answer)
+            if page is not None:
+                return page
+        api = await self.open_api()
+        return FirstPage.of(await api.list_insights(**query))
 
     async def aclose(self) -> None:
-        """Close the HTTP client; call it from the event loop that used it."""
-        await self.api.aclose()
-
-
-class EarlyPage:
-    """One `list_insights` request sent on a thread of its own with a client of its own (its
-    event loop ends with it), so it needs no running app. `answer` holds the page or the error."""
-
-    def __init__(self, profile: Profile, api_key: str, query: Mapping[str, Any]) -> None:
-        self.query = dict(query)
-        self.answer: concurrent.futures.Future[Page[Insight]] = concurrent.futures.Future()
-        self._profile = profile
-        self._api_key = api_key
-        threading.Thread(target=self._ask, name="hogtui-first-page", daemon=True).start()
-
-    def _ask(self) -> None:
-        # Running from now on: a list that stops waiting (a search typed at once) cancels its own
-        # wait, never this future, so setting the answer below cannot fail on this thread.
-        if not self.answer.set_running_or_notify_cancel():
-            return
-        try:
-            page = asyncio.run(self._list())
-        except BaseException as error:  # handed to whoever takes the page
-            self.answer.set_exception(error)
-        else:
-            self.answer.set_result(page)
-
-    async def _list(self) -> Page[Insight]:
-        # One attempt: on any failure the session's own client asks again, with its retries.
-        async with open_api(self._profile, self._api_key, retry_max_attempts=1) as api:
-            return await api.list_insights(**self.query)
+        """Close the HTTP client, if it was opened; call it from the event loop that used it."""
+        if self._api is not None:
+            await self._api.aclose()
 
 
 def ask_first_page_early(session: Session, api_key: str, query: Mapping[str, Any]) -> None:
@@ -168,16 +205,22 @@ def build_session(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Session:
     """A Session for `profile` (read-only when the profile is); nothing is sent to the server
-    until a screen asks."""
+    until a screen asks. The client is opened when first used, unless the profile trusts a CA
+    bundle of its own: that client is opened now, so that a bundle that cannot be used is said
+    (`ConfigError`) before the app starts."""
     from tui.drafts import DraftStore
 
-    api = open_api(profile, api_key, transport=transport)
+    def open_client() -> InsightsAPI:
+        return open_api(profile, api_key, transport=transport)
+
+    eager = profile.ca_bundle is not None
     return Session(
         profile=profile,
-        api=api,
+        api=open_client() if eager else None,
         drafts=DraftStore(drafts_dir(profile, demo=demo)),
         demo=demo,
         read_only=profile.read_only,
+        open_client=None if eager else open_client,
     )
 
 

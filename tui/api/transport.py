@@ -24,7 +24,7 @@ import httpx
 from pydantic import BaseModel, SecretStr
 from pydantic import ValidationError as PydanticValidationError
 
-from tui import __version__
+from tui.api.addressing import USER_AGENT, key_problem, normalize_host
 from tui.api.bodies import MAX_DEPTH, Decoded, decode_json
 from tui.api.bodies import json_or_text as decoded_or_text
 from tui.api.connection import (
@@ -70,7 +70,6 @@ log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_TIMEOUT = 30.0
-USER_AGENT = f"hogtui/{__version__}"
 #: How long closing waits for server-side cancels still on their way.
 CLOSE_GRACE_SECONDS = 5.0
 #: The project id that means "the key's current project" (resolved once; never put in a link).
@@ -156,24 +155,6 @@ class BearerAuth(httpx.Auth):
 
     def __repr__(self) -> str:
         return "BearerAuth(<hidden>)"
-
-
-def key_problem(key: str) -> str | None:
-    """Why `key` cannot be a personal API key, if it cannot (a bad paste), without quoting it."""
-    if key and not (key.isascii() and key.isprintable() and " " not in key):
-        return (
-            "The API key contains spaces, line breaks or non-ASCII characters, so it cannot be "
-            "right. Paste it again with `hogtui auth login`."
-        )
-    return None
-
-
-def normalize_host(host: str) -> str:
-    """`us.posthog.com/`, `https://us.posthog.com/api` -> `https://us.posthog.com`."""
-    host = host.strip().rstrip("/")
-    if "://" not in host:
-        host = f"https://{host}"
-    return host.removesuffix("/api")
 
 
 def json_or_text(response: httpx.Response) -> Any:

@@ -237,9 +237,8 @@ class InsightListScreen(ListRows):
             self.paging = self.paging.first_page_settled(generation)
         if not self.paging.is_current(generation):
             return
-        rows = [InsightRow.of(insight) for insight in page.results]
         self.paging = self.paging.arrived(generation, page, offset=0)
-        self.table.show_insights(rows)
+        self.table.show_insights(page.results)
 
     def _load_next_page(self) -> None:
         if not self.paging.can_load_more:
@@ -256,7 +255,8 @@ class InsightListScreen(ListRows):
     )
     async def _load_more(self, generation: int, filters: ListFilters, offset: int) -> None:
         try:
-            page = await self.api.list_insights(limit=PAGE_SIZE, offset=offset, **filters)
+            api = await self.open_api()
+            page = await api.list_insights(limit=PAGE_SIZE, offset=offset, **filters)
         finally:
             self.paging = self.paging.more_settled(generation)
         if self.paging.is_current(generation):
@@ -312,7 +312,8 @@ class InsightListScreen(ListRows):
     async def _load_to_end(
         self, generation: int, run: int, filters: ListFilters, start: int, total: int | None
     ) -> None:
-        pages = self.api.pages_ahead(
+        api = await self.open_api()
+        pages = api.pages_ahead(
             filters, start, total, page_size=PAGE_SIZE, concurrency=PAGES_IN_FLIGHT
         )
         try:

@@ -69,6 +69,10 @@ class ListRefresh(Screen[None]):
     def api(self) -> InsightsAPI:
         return cast("HasSession", self.app).session.api
 
+    async def open_api(self) -> InsightsAPI:
+        """`api`, without holding up the event loop while a start-up is still opening it."""
+        return await cast("HasSession", self.app).session.open_api()
+
     @property
     def table(self) -> InsightTable:
         return self.query_one(InsightTable)

@@ -84,7 +84,7 @@ class ListRows(ListRefresh):
         if not may_have_been_applied(error):
             raise error
         try:
-            return await self.api.get_insight(insight_id, basic=True)
+            return await (await self.open_api()).get_insight(insight_id, basic=True)
         except NotFoundError:
             return None
         except ApiError:
@@ -93,7 +93,7 @@ class ListRows(ListRefresh):
     async def _save_favourite(self, before: InsightRow, favorited: bool) -> None:
         try:
             try:
-                saved = await self.api.update_insight(before.id, favorited=favorited)
+                saved = await (await self.open_api()).update_insight(before.id, favorited=favorited)
             except ApiError as error:
                 fresh = await self._read_back(before.id, error)
                 if fresh is None or fresh.favorited != favorited:
@@ -135,7 +135,7 @@ class ListRows(ListRefresh):
 
     async def _delete(self, insight: InsightRow) -> None:
         try:
-            await self.api.soft_delete_insight(insight.id)
+            await (await self.open_api()).soft_delete_insight(insight.id)
         except NotFoundError:
             pass  # gone already (deleted elsewhere): the row goes, as asked
         except ApiError as error:
@@ -169,7 +169,7 @@ class ListRows(ListRefresh):
     async def _restore(self, entry: Undoable[InsightRow]) -> None:
         try:
             try:
-                restored = await self.api.restore_insight(entry.item.id)
+                restored = await (await self.open_api()).restore_insight(entry.item.id)
             except ApiError as error:
                 fresh = await self._read_back(entry.item.id, error)
                 if fresh is None:  # still deleted: the restore did not land

@@ -1,0 +1,152 @@
+"""The list's first page, asked for the moment a session exists, before Textual, httpx or pydantic
+are loaded, so that its answer travels while the app starts and the first rows need none of the
+client to be drawn.
+
+`EarlyPage` sends that one request on a thread of its own with the standard library alone
+(`http.client`, `json`): the query `list_params` makes for the client too, the key in the
+Authorization header, and each row read by `InsightRow.from_wire`. It only tries where that
+request is the very one the client would send (a numeric project, no proxy, no CA bundle of the
+profile's own) and only keeps an answer that is plain in every row; anything
+else (a failure, a redirect, an older server's 404, a row in another form) leaves its answer None,
+and the list asks through the client, which has the retries, the pacing and the words for every
+failure. `FirstPage` is the page the list takes, from either.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlencode, urlsplit
+
+from tui.api.addressing import USER_AGENT, key_problem, normalize_host
+from tui.api.list_params import ListFilters, list_params
+from tui.insight_row import InsightRow
+
+if TYPE_CHECKING:
+    import http.client  # on the early thread, while the app loads
+
+    from tui.api.models import Insight, Page
+    from tui.config import Profile
+
+__all__ = ["EARLY_TIMEOUT_SECONDS", "EarlyPage", "FirstPage"]
+
+#: How long the early request may take before the client is left to ask (with its own timeout).
+EARLY_TIMEOUT_SECONDS = 10.0
+#: Environment variables that make httpx (the client) go through a proxy.
+_PROXIES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
+
+
+@dataclass(frozen=True)
+class FirstPage:
+    """The first page of the list: its rows, the server's count and whether more follow."""
+
+    results: list[InsightRow]
+    count: int | None
+    has_next: bool
+
+    @classmethod
+    def of(cls, page: Page[Insight]) -> FirstPage:
+        """The rows of a page the client read."""
+        return cls([InsightRow.of(insight) for insight in page.results], page.count, page.has_next)
+
+    @classmethod
+    def from_wire(cls, body: Any) -> FirstPage | None:
+        """The page from a listing's JSON, or None unless it and every row are plain."""
+        if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+            return None
+        count, link = body.get("count"), body.get("next")
+        if not (count is None or type(count) is int) or not (link is None or type(link) is str):
+            return None
+        rows: list[InsightRow] = []
+        for row in body["results"]:
+            read = InsightRow.from_wire(row) if isinstance(row, dict) else None
+            if read is None:
+                return None
+            rows.append(read)
+        return cls(rows, count, bool(link))
+
+
+def _goes_direct(environ: Mapping[str, str]) -> bool:
+    """Whether the client would connect straight to the host, through no proxy."""
+    return not any(name.lower() in _PROXIES and value for name, value in environ.items())
+
+
+class EarlyPage:
+    """One first-page request on a thread of its own (see the module's text). `answer` holds the
+    page, or None when the client must ask; `query` is what it asked (`list_insights` keywords).
+    """
+
+    def __init__(self, profile: Profile, api_key: str, query: Mapping[str, Any]) -> None:
+        self.query = dict(query)
+        self.answer: concurrent.futures.Future[FirstPage | None] = concurrent.futures.Future()
+        self._profile = profile
+        self._api_key = api_key
+        threading.Thread(target=self._ask, name="hogtui-first-page", daemon=True).start()
+
+    def _ask(self) -> None:
+        # Running from now on: a list that stops waiting (a search typed at once) cancels its own
+        # wait, never this future, so setting the answer below cannot fail on this thread.
+        if not self.answer.set_running_or_notify_cancel():
+            return
+        try:
+            page = self._fetch()
+        except Exception:  # any trouble at all is the client's to meet and put in words
+            page = None
+        self.answer.set_result(page)
+
+    def _fetch(self) -> FirstPage | None:
+        profile, key = self._profile, self._api_key.strip()
+        if not isinstance(profile.project_id, int) or profile.ca_bundle is not None:
+            return None
+        if key_problem(key) or not _goes_direct(os.environ):
+            return None
+        target = urlsplit(normalize_host(profile.host))
+        if target.scheme not in ("http", "https") or not target.hostname:
+            return None
+        query = dict(self.query)
+        limit, offset = int(query.pop("limit", 100)), int(query.pop("offset", 0))
+        params = list_params(limit, offset, cast(ListFilters, query))
+        path = f"{target.path.rstrip('/')}/api/environments/{profile.project_id}/insights/"
+        connection = _connection(target.scheme, target.hostname, target.port)
+        try:
+            connection.request(
+                "GET",
+                f"{path}?{urlencode(params)}",
+                headers={
+                    "Authorization": f"Bearer {key}",
+                    "Accept": "application/json",
+                    "User-Agent": USER_AGENT,
+                },
+            )
+            answer = connection.getresponse()
+            body = answer.read()
+            if answer.status != 200:
+                return None
+        finally:
+            connection.close()
+        return FirstPage.from_wire(json.loads(body))
+
+
+def _connection(scheme: str, host: str, port: int | None) -> http.client.HTTPConnection:
+    """A connection as the client's would be: plain HTTP, or TLS trusting what httpx trusts
+    (`SSL_CERT_FILE`, else `SSL_CERT_DIR`, else certifi's certificates)."""
+    import http.client  # on the early thread, while the app loads
+
+    if scheme == "http":
+        return http.client.HTTPConnection(host, port, timeout=EARLY_TIMEOUT_SECONDS)
+    import ssl
+
+    if cert_file := os.environ.get("SSL_CERT_FILE"):
+        context = ssl.create_default_context(cafile=cert_file)
+    elif cert_dir := os.environ.get("SSL_CERT_DIR"):
+        context = ssl.create_default_context(capath=cert_dir)
+    else:
+        import certifi
+
+        context = ssl.create_default_context(cafile=certifi.where())
+    return http.client.HTTPSConnection(host, port, timeout=EARLY_TIMEOUT_SECONDS, context=context)
