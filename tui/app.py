@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Iterable, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -171,16 +171,20 @@ class HogApp(App[None]):
         if remembered is not None and remembered in self.available_themes:
             self.theme = remembered
 
+    def get_default_screen(self) -> Screen[Any]:
+        # With a session the list is the bottom screen, drawn in the very first frame (pushing
+        # it over a blank default screen cost a frame of its own, ~40 ms of start-up).
+        if self.session is not None:
+            return InsightListScreen()
+        return super().get_default_screen()
+
     def on_mount(self) -> None:
-        # Pushed over the (blank) default screen rather than made the default, so the first-run
-        # screen can later be switched for the list. The list is pushed first: its first page's
-        # request leaves while the rest of this is done.
+        # The first-run screen is pushed over the (blank) default screen rather than made the
+        # default, so that it can later be switched for the list.
         if self.session is None:
             from tui.screens.first_run import FirstRunScreen
 
             self.push_screen(FirstRunScreen(self._first_run_config))
-        else:
-            self.push_screen(InsightListScreen())
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         # What start-up built (Textual, Rich, pydantic's schemas) lives as long as the app:
         # frozen after the first frame, a full garbage collection no longer walks it, which

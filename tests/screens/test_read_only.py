@@ -254,8 +254,9 @@ async def test_the_sharing_tab_shows_but_does_not_change(
             "remove_password",
         ):
             assert action not in offered, action
-        footer = footer_words(screen)
-        assert "Copy link" in footer and "On/off" not in footer
+        # The footer composes its keys a moment after the screen shows.
+        await until(pilot, lambda: "Copy link" in footer_words(screen))
+        assert "On/off" not in footer_words(screen)
         assert not [t for t in palette_titles(app, screen) if t.startswith("share: turn")]
 
         await pilot.press("space", "ctrl+r", "p", "a", "x")

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from tui.api.listing import ListFilters
     from tui.api.models import Insight, Page
     from tui.config import Profile
+    from tui.list_cache import CachedList
     from tui.session import HasSession
 
 # PAGE_SIZE and PREFETCH_ROWS live in tui.paging; tests read them from here too.
@@ -119,9 +120,14 @@ class InsightListScreen(ListRows):
         self.watch(self.table, "row_total", self._show_state, init=False)
         self.table.focus()
         self._catch_up_refreshes()
+        # The cached rows are drawn in the first frame: read here, before the first page is
+        # asked for (it usually left before the app was up), so no "loading" flashes first.
+        cached = self._read_cached_list()
+        if cached is not None:
+            self.table.show_insights(cached.rows)
         self.reload()
-        # The first page's request leaves first; the cached rows are read meanwhile.
-        self._show_cached_list(self.paging.generation)
+        if cached is not None:
+            self.paging = self.paging.showing_cached(cached.saved_at, cached.count)
 
     def on_screen_resume(self) -> None:
         # On first showing and whenever the editor (or anything above) closes: drafts may have
@@ -528,22 +534,15 @@ class InsightListScreen(ListRows):
         """The demo's data is seeded anew on every start (on a new port): nothing to keep."""
         return not cast("HasSession", self.app).session.demo
 
-    @work(group=_CACHE, name="cache-read", description="read the cached list", exit_on_error=False)
-    async def _show_cached_list(self, generation: int) -> None:
-        """Show the rows cached for this profile while its first page is on its way. They give
-        way to the server's page as soon as it comes; nothing shows if it came first."""
+    def _read_cached_list(self) -> CachedList | None:
+        """The rows cached for this profile by its last run, to show while the first page is on
+        its way (they give way to it as soon as it comes); None when there are none."""
+        if not self._keeps_a_cache:
+            return None
         from tui import list_cache
 
-        if not self._keeps_a_cache:
-            return
-        cached = await asyncio.to_thread(list_cache.load, self._session_profile)
-        paging = self.paging
-        if cached is None or not cached.rows or not paging.is_current(generation):
-            return
-        if not paging.loading or self.table.row_count or self.filters.active:
-            return
-        self.table.show_insights(cached.rows)
-        self.paging = paging.showing_cached(cached.saved_at, cached.count)
+        cached = list_cache.load(self._session_profile)
+        return cached if cached is not None and cached.rows else None
 
     def _cache_soon(self) -> None:
         """The list has settled: save it for the next start after a moment of quiet (a burst of
