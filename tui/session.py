@@ -126,6 +126,9 @@ class Session:
                 self.api  # noqa: B018 (opening it is the point)
             except Exception:
                 return  # the first real use meets it again, where it is put in words
+            from tui.api.connection import warm_network_stack
+
+            warm_network_stack()
             if then is not None:
                 then()
 

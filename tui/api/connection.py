@@ -8,6 +8,8 @@ from httpx's exceptions, without ever keeping them (they hold the request and so
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
 import ssl
 
@@ -24,7 +26,20 @@ __all__ = [
     "shown_url",
     "tls_context",
     "unreached_error",
+    "warm_network_stack",
 ]
+
+#: What httpx's connection pool imports only when it opens its first connection: anyio's asyncio
+#: backend (~20 ms, which a first request would otherwise wait for).
+_LOADED_ON_FIRST_CONNECTION = ("anyio._backends._asyncio",)
+
+
+def warm_network_stack() -> None:
+    """Import now what the first connection would import (call it off the event loop). A module
+    a newer anyio no longer has is simply not imported."""
+    for name in _LOADED_ON_FIRST_CONNECTION:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
 
 class Failure:
