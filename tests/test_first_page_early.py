@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from screens.list_support import settled_list
 
+from tui import first_page
 from tui.cli.app import first_page_query
 from tui.config import Profile
 from tui.sandbox import DEFAULT_PROJECT_ID, DEMO_API_KEY
@@ -160,4 +161,30 @@ async def test_the_client_is_not_opened_until_it_is_needed(session: Session) -> 
     session.warm_up()
     api = await session.open_api()
     assert session.api is api and (await api.list_insights(limit=1)).results
+    await session.aclose()
+
+
+async def test_a_held_first_page_leaves_once_the_app_is_up(
+    session: Session, live_sandbox: Any
+) -> None:
+    # A start-up with cached rows to draw holds the request until its first frame.
+    ask_first_page_early(session, DEMO_API_KEY, first_page_query(), held=True)
+    early = session.early_page
+    assert early is not None
+    await asyncio.sleep(0.2)
+    assert first_pages(live_sandbox) == 0 and not early.answer.done()
+    session.warm_up()  # what the app does after its first frame
+    page = await session.list_first_page(**first_page_query())
+    assert page is early.answer.result() and page.results
+    assert first_pages(live_sandbox) == 1
+    await session.aclose()
+
+
+async def test_a_held_first_page_nobody_releases_still_leaves(
+    session: Session, live_sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(first_page, "HOLD_SECONDS", 0.1)
+    ask_first_page_early(session, DEMO_API_KEY, first_page_query(), held=True)
+    page = await session.list_first_page(**first_page_query())
+    assert page.results and first_pages(live_sandbox) == 1
     await session.aclose()

@@ -10,6 +10,10 @@ profile's own) and only keeps an answer that is plain in every row; anything
 else (a failure, a redirect, an older server's 404, a row in another form) leaves its answer None,
 and the list asks through the client, which has the retries, the pacing and the words for every
 failure. `FirstPage` is the page the list takes, from either.
+
+A start-up that has cached rows to draw first sends the request `held`: it leaves once the
+first frame is drawn (`release`, from `Session.warm_up`), so that its work does not compete
+with drawing the cached rows.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ __all__ = ["EARLY_TIMEOUT_SECONDS", "EarlyPage", "FirstPage"]
 
 #: How long the early request may take before the client is left to ask (with its own timeout).
 EARLY_TIMEOUT_SECONDS = 10.0
+#: The longest a `held` request waits to be released before it goes anyway.
+HOLD_SECONDS = 1.0
 #: Environment variables that make httpx (the client) go through a proxy.
 _PROXIES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
 
@@ -81,14 +87,25 @@ class EarlyPage:
     page, or None when the client must ask; `query` is what it asked (`list_insights` keywords).
     """
 
-    def __init__(self, profile: Profile, api_key: str, query: Mapping[str, Any]) -> None:
+    def __init__(
+        self, profile: Profile, api_key: str, query: Mapping[str, Any], *, held: bool = False
+    ) -> None:
         self.query = dict(query)
         self.answer: concurrent.futures.Future[FirstPage | None] = concurrent.futures.Future()
         self._profile = profile
         self._api_key = api_key
+        self._go = threading.Event()
+        if not held:
+            self._go.set()
         threading.Thread(target=self._ask, name="hogtui-first-page", daemon=True).start()
 
+    def release(self) -> None:
+        """Send a `held` request now (a no-op for one that is on its way)."""
+        self._go.set()
+
     def _ask(self) -> None:
+        # Held, it waits (costing no CPU) for `release`, or gives up waiting after a while.
+        self._go.wait(HOLD_SECONDS)
         # Running from now on: a list that stops waiting (a search typed at once) cancels its own
         # wait, never this future, so setting the answer below cannot fail on this thread.
         if not self.answer.set_running_or_notify_cancel():

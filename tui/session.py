@@ -88,6 +88,8 @@ class Session:
         self.read_only = read_only
         #: The list's first page, asked for before the app was up (`ask_first_page_early`).
         self.early_page: EarlyPage | None = None
+        #: Sends a first page that was asked for `held` (called by `warm_up`).
+        self._release_early: Callable[[], None] | None = None
         self._api = api
         self._open_client = open_client
         self._opening = threading.Lock()
@@ -116,8 +118,11 @@ class Session:
         self._api = api
 
     def warm_up(self, then: Callable[[], object] | None = None) -> None:
-        """Open the client on a thread of its own, unless it is open (or opening) already; then
-        call `then` on that thread."""
+        """For an app that is up: send the first page if it was held, and open the client on a
+        thread of its own, unless it is open (or opening) already; then call `then` there."""
+        if self._release_early is not None:
+            self._release_early()
+            self._release_early = None
         if self._api is not None or self._opening.locked():
             return
 
@@ -158,9 +163,14 @@ class Session:
             await self._api.aclose()
 
 
-def ask_first_page_early(session: Session, api_key: str, query: Mapping[str, Any]) -> None:
-    """Send the list's first request now, for `session.list_first_page(**query)` to take."""
-    session.early_page = EarlyPage(session.profile, api_key, query)
+def ask_first_page_early(
+    session: Session, api_key: str, query: Mapping[str, Any], *, held: bool = False
+) -> None:
+    """Send the list's first request now, for `session.list_first_page(**query)` to take; when
+    `held` (there are cached rows to draw first), once the app is up (`Session.warm_up`)."""
+    early = EarlyPage(session.profile, api_key, query, held=held)
+    session.early_page = early
+    session._release_early = early.release if held else None
 
 
 class HasSession(Protocol):

@@ -64,9 +64,12 @@ def first_page_query() -> dict[str, Any]:
 
 
 def _ask_first_page_early(session: Session, api_key: str) -> None:
+    from tui.list_cache import cache_path
     from tui.session import ask_first_page_early
 
-    ask_first_page_early(session, api_key, first_page_query())
+    # With cached rows to draw first, the request waits for the first frame (see first_page.py).
+    cached = not session.demo and cache_path(session.profile).is_file()
+    ask_first_page_early(session, api_key, first_page_query(), held=cached)
 
 
 def max_refreshes(environ: Mapping[str, str] | None = None) -> int | None:
