@@ -89,6 +89,8 @@ class ActivityScreen(Screen[bool]):
     """The activity of insight `insight_id`, or of every insight of the project when None.
     Dismissed with True when a revert was written (the screen below may want to reload)."""
 
+    CSS_PATH = "activity.tcss"
+
     HELP_TITLE = "Activity"
     BINDINGS: ClassVar[list[BindingType]] = bindings(ACTIONS)
 

@@ -98,6 +98,8 @@ class HostChoice(RadioSet):
 class FirstRunScreen(Screen[None]):
     """Welcome form: host (US cloud, EU cloud or a URL), project id, personal API key."""
 
+    CSS_PATH = "first_run.tcss"
+
     HELP_TITLE = "First run"
 
     BINDINGS: ClassVar[list[BindingType]] = [

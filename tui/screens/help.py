@@ -95,6 +95,8 @@ def _screen_title(screen: Screen[object]) -> str:
 class HelpScreen(ModalScreen[None]):
     """Lists the keys of `screen` (the screen that was current when help was asked for)."""
 
+    CSS_PATH = "help.tcss"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape,question_mark,q",

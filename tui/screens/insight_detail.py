@@ -264,6 +264,8 @@ class InsightDetailScreen(DetailSaving, DetailRefresh, DetailTools):
     (after a save, create or refresh), or None when nothing changed.
     """
 
+    CSS_PATH = "insight_detail.tcss"
+
     HELP_TITLE = "Insight editor"
     BINDINGS: ClassVar[list[BindingType]] = bindings(ACTIONS)
     AUTO_FOCUS = "#detail-tabs Tabs"

@@ -159,6 +159,8 @@ def summary_words(registry: RefreshRegistry) -> str:
 class JobsScreen(Screen[None]):
     """Every refresh of this run; `enter` opens one's insight, `x` cancels one."""
 
+    CSS_PATH = "jobs.tcss"
+
     HELP_TITLE = "Refreshes"
     BINDINGS: ClassVar[list[BindingType]] = bindings(ACTIONS)
 

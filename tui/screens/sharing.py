@@ -93,6 +93,8 @@ class SharingScreen(Screen[SharingConfiguration | None]):
     so the screen below can update what it says about sharing.
     """
 
+    CSS_PATH = "sharing.tcss"
+
     HELP_TITLE = "Sharing and access"
     BINDINGS: ClassVar[list[BindingType]] = bindings(ACTIONS)
 
