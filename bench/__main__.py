@@ -1,5 +1,6 @@
 """`python -m bench [COMMAND]`: with no command (or `speed`) the speed benchmark, one JSON line a
-row; `soak` plays the app under faults. Each says by its exit status whether its targets held.
+row; `terminal` takes the start-up and G figures from outside, in tmux; `soak` plays the app
+under faults. Each says by its exit status whether its targets held.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import soak, speed
+from bench import soak, speed, terminal
 from bench.speed_stats import TARGETS
 
 #: Subcommand -> (help, how to add its arguments, how to run it).
@@ -20,6 +21,11 @@ COMMANDS: dict[
         "the speed benchmark (the default): each row against its floor, one JSON line a row",
         speed.add_arguments,
         speed.run,
+    ),
+    "terminal": (
+        "first rows, the warm start and G to the end from outside, in tmux (printed, not judged)",
+        terminal.add_arguments,
+        terminal.run,
     ),
     "soak": (
         "play the app against the sandbox under faults, then audit for lost edits",
