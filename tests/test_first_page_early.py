@@ -6,6 +6,7 @@ session's own client."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from screens.list_support import settled_list
+from support import until
 
 from tui import first_page
 from tui.cli.app import first_page_query
@@ -188,3 +190,17 @@ async def test_a_held_first_page_nobody_releases_still_leaves(
     page = await session.list_first_page(**first_page_query())
     assert page.results and first_pages(live_sandbox) == 1
     await session.aclose()
+
+
+async def test_the_collector_is_on_again_once_the_app_is_up(session: Session) -> None:
+    from tui.app import HogApp
+
+    gc.disable()  # as `hogtui` does for its start-up
+    try:
+        app = HogApp(session=session)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settled_list(pilot)
+            await until(pilot, gc.isenabled)
+            assert session.api_opened  # the client was opened on the way
+    finally:
+        gc.enable()

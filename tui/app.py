@@ -86,6 +86,12 @@ async def _cancel_and_wait(workers: Iterable[Worker[object]], timeout: float) ->
         await asyncio.wait(waiting, timeout=max(0.05, timeout))
 
 
+def _collect_from_now_on() -> None:
+    """Freeze what exists (it lives as long as the app) and let the collector run again."""
+    gc.freeze()
+    gc.enable()
+
+
 def _plural(count: int, word: str, plural: str | None = None) -> str:
     return f"{count} {word if count == 1 else plural or word + 's'}"
 
@@ -189,10 +195,13 @@ class HogApp(App[None]):
         # What start-up built (Textual, Rich, pydantic's schemas) lives as long as the app:
         # frozen after the first frame, a full garbage collection no longer walks it, which
         # was most of the longest stall (~300 ms) while 10,000 rows paged in. The client is
-        # opened after that frame too (the first rows need none of it), and frozen in turn.
+        # opened after that frame too (the first rows need none of it), and frozen in turn;
+        # then the collector, which `hogtui` turns off for the start-up, is on again.
         self.call_after_refresh(gc.freeze)
         if self.session is not None:
-            self.call_after_refresh(self.session.warm_up, gc.freeze)
+            self.call_after_refresh(self.session.warm_up, _collect_from_now_on)
+        else:
+            self.call_after_refresh(_collect_from_now_on)
         try:
             keymap = load_config().keymap
         except ConfigError as error:

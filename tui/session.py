@@ -119,23 +119,27 @@ class Session:
 
     def warm_up(self, then: Callable[[], object] | None = None) -> None:
         """For an app that is up: send the first page if it was held, and open the client on a
-        thread of its own, unless it is open (or opening) already; then call `then` there."""
+        thread of its own unless it is open (or opening) already; then call `then` (there, or
+        here when there was nothing to open), whether or not opening worked."""
         if self._release_early is not None:
             self._release_early()
             self._release_early = None
         if self._api is not None or self._opening.locked():
+            if then is not None:
+                then()
             return
 
         def open_client() -> None:
             try:
                 self.api  # noqa: B018 (opening it is the point)
-            except Exception:
-                return  # the first real use meets it again, where it is put in words
-            from tui.api.connection import warm_network_stack
+                from tui.api.connection import warm_network_stack
 
-            warm_network_stack()
-            if then is not None:
-                then()
+                warm_network_stack()
+            except Exception:
+                pass  # the first real use meets it again, where it is put in words
+            finally:
+                if then is not None:
+                    then()
 
         threading.Thread(target=open_client, name="hogtui-client", daemon=True).start()
 

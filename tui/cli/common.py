@@ -5,8 +5,11 @@ reaches the user."""
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import math
 import sys
+from collections.abc import Callable
 
 # Exit statuses, documented in the README; scripts rely on them.
 EXIT_OK = 0
@@ -16,6 +19,22 @@ EXIT_AUTH = 3  # no API key, or the server refused it (401) or refused access (4
 EXIT_RATE_LIMITED = 4  # 429: the wait is on stderr
 EXIT_NOT_FOUND = 5  # no such insight
 EXIT_INTERRUPTED = 130  # Ctrl-C
+
+
+def lazy_command(path: str) -> Callable[[argparse.Namespace], int]:
+    """The command `"module:function"`, imported only when it runs: building the parser then
+    imports no command module, so opening the app (the command run most) does not wait for them.
+    """
+    module, _, name = path.partition(":")
+
+    def run(args: argparse.Namespace) -> int:
+        handler: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module(module), name
+        )
+        return handler(args)
+
+    run.__qualname__ = run.__name__ = name
+    return run
 
 
 class CliError(Exception):

@@ -8,10 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from tui.cli.common import EXIT_USAGE
-from tui.cli.export import cmd_insights_export
-from tui.cli.insights import cmd_activity, cmd_get, cmd_list, cmd_update
-from tui.cli.refresh import cmd_refresh
+from tui.cli.common import EXIT_USAGE, lazy_command
 
 REFRESH_MODES = (
     "force_cache",
@@ -99,7 +96,7 @@ def add_insights_commands(
     )
     size.add_argument("--all", action="store_true", help="every matching insight")
     _json_flags(listing, lines=True)
-    listing.set_defaults(handler=cmd_list)
+    listing.set_defaults(handler=lazy_command("tui.cli.insights:cmd_list"))
 
     get = command(
         "get",
@@ -115,7 +112,7 @@ def add_insights_commands(
         help="PostHog's refresh mode for this read, e.g. blocking (default: the cache only)",
     )
     _json_flags(get, lines=False)
-    get.set_defaults(handler=cmd_get)
+    get.set_defaults(handler=lazy_command("tui.cli.insights:cmd_get"))
 
     refresh = command(
         "refresh",
@@ -130,7 +127,7 @@ def add_insights_commands(
     )
     refresh.add_argument("--wait", action="store_true", help="wait until each calculation ends")
     _json_flags(refresh, lines=False)
-    refresh.set_defaults(handler=cmd_refresh)
+    refresh.set_defaults(handler=lazy_command("tui.cli.refresh:cmd_refresh"))
 
     export = command(
         "export",
@@ -154,7 +151,7 @@ def add_insights_commands(
     export.add_argument(
         "--refresh", choices=REFRESH_MODES, metavar="MODE", help="PostHog's refresh mode"
     )
-    export.set_defaults(handler=cmd_insights_export)
+    export.set_defaults(handler=lazy_command("tui.cli.export:cmd_insights_export"))
 
     activity = command(
         "activity",
@@ -168,7 +165,7 @@ def add_insights_commands(
         "--limit", type=_positive, default=20, metavar="N", help="at most N entries (default 20)"
     )
     _json_flags(activity, lines=True)
-    activity.set_defaults(handler=cmd_activity)
+    activity.set_defaults(handler=lazy_command("tui.cli.insights:cmd_activity"))
 
     update = command(
         "update",
@@ -191,7 +188,7 @@ def add_insights_commands(
         "--query-file", metavar="FILE", help="the new query as JSON, from FILE or - (stdin)"
     )
     _json_flags(update, lines=False)
-    update.set_defaults(handler=cmd_update)
+    update.set_defaults(handler=lazy_command("tui.cli.insights:cmd_update"))
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:

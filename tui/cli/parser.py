@@ -1,7 +1,7 @@
 """The argparse tree of `hogtui`: global flags, `auth login|logout|status`, `sandbox`, `export`,
 `insights …` (its own tree in `insights_parser`), with help texts and examples. Building it
-imports only the command modules, whose heavy imports (Textual, httpx, keyring) wait inside the
-commands, so `--help` and `--version` start fast."""
+imports no command module but the app's (`lazy_command` imports each when it runs), so the app,
+`--help` and `--version` start fast."""
 
 from __future__ import annotations
 
@@ -12,11 +12,8 @@ from typing import Any
 
 from tui import __version__
 from tui.cli.app import cmd_open
-from tui.cli.auth import cmd_auth_login, cmd_auth_logout, cmd_auth_status
-from tui.cli.common import EXIT_USAGE
-from tui.cli.export import cmd_export
+from tui.cli.common import EXIT_USAGE, lazy_command
 from tui.cli.insights_parser import add_insights_commands
-from tui.cli.sandbox import cmd_sandbox
 from tui.config import HOST_ENV, PROJECT_ENV, READ_ONLY_ENV
 
 # tui.credentials.ENV_VAR, spelled out: importing that module loads keyring. A test checks
@@ -162,14 +159,14 @@ examples:
         action="store_true",
         help="keep the key in an unencrypted 0600 file in the config dir instead of the keyring",
     )
-    login.set_defaults(handler=cmd_auth_login)
+    login.set_defaults(handler=lazy_command("tui.cli.auth:cmd_auth_login"))
 
     logout = auth_commands.add_parser("logout", help="forget the stored API key of a profile")
     logout.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
     logout.add_argument(
         "--remove-profile", action="store_true", help="also delete the profile itself"
     )
-    logout.set_defaults(handler=cmd_auth_logout)
+    logout.set_defaults(handler=lazy_command("tui.cli.auth:cmd_auth_logout"))
 
     status = auth_commands.add_parser(
         "status", help="show the profile in use and where its API key comes from"
@@ -181,7 +178,7 @@ examples:
     status.add_argument(
         "--json", action="store_true", help="write the same as one JSON object (for scripts)"
     )
-    status.set_defaults(handler=cmd_auth_status)
+    status.set_defaults(handler=lazy_command("tui.cli.auth:cmd_auth_status"))
 
     sandbox = commands.add_parser(
         "sandbox",
@@ -221,7 +218,7 @@ examples:
     sandbox.add_argument(
         "--no-rate-limit", action="store_true", help="do not imitate PostHog's rate limits"
     )
-    sandbox.set_defaults(handler=cmd_sandbox)
+    sandbox.set_defaults(handler=lazy_command("tui.cli.sandbox:cmd_sandbox"))
 
     add_insights_commands(
         commands, lambda sub: _add_target_options(sub, in_subcommand=True, demo=True)
@@ -244,7 +241,7 @@ examples:
         "--format", choices=("csv", "json"), default="csv", help="output format (default csv)"
     )
     _add_target_options(export, in_subcommand=True, demo=True)
-    export.set_defaults(handler=cmd_export)
+    export.set_defaults(handler=lazy_command("tui.cli.export:cmd_export"))
     return parser
 
 
