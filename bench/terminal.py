@@ -62,6 +62,18 @@ def _until(shown: Callable[[str], bool]) -> float:
     raise TimeoutError(f"nothing matching on screen within {LIMIT_SECONDS:g} s:\n{_screen()}")
 
 
+def _keep_server_up() -> None:
+    """A session that outlives each measured one keeps the tmux server up between them (a server
+    that has just exited can refuse the next session)."""
+    for _attempt in range(20):
+        _tmux("new-session", "-d", "-s", f"{SESSION}-keep", "sleep 3600")
+        alive = subprocess.run(["tmux", "has-session", "-t", f"{SESSION}-keep"], check=False)
+        if alive.returncode == 0:
+            return
+        time.sleep(0.1)
+    raise RuntimeError("tmux would not start a session")
+
+
 def _launch(command: str, shown: Callable[[str], bool]) -> float:
     """Seconds from starting `command` in a fresh pane to `shown` holding for its screen."""
     _tmux("kill-session", "-t", SESSION)
@@ -100,8 +112,7 @@ def measure(rounds: int, insights: int) -> dict[str, list[float]]:
         _sandbox(insights) as sandbox,
     ):
         work = Path(temporary)
-        # A session that outlives each measured one keeps the tmux server up between them.
-        _tmux("new-session", "-d", "-s", f"{SESSION}-keep", "sleep 3600")
+        _keep_server_up()
         bare = work / "bare.py"
         bare.write_text(_BARE_APP)
         total = sandbox.client.get(
