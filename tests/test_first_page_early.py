@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -204,3 +205,21 @@ async def test_the_collector_is_on_again_once_the_app_is_up(session: Session) ->
             assert session.api_opened  # the client was opened on the way
     finally:
         gc.enable()
+
+
+async def test_an_early_page_that_never_answers_is_not_waited_for_forever(
+    session: Session, live_sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(first_page, "HOLD_SECONDS", 0.05)
+    monkeypatch.setattr(first_page, "EARLY_TIMEOUT_SECONDS", 0.05)
+
+    def name_lookup_that_hangs(self: EarlyPage) -> None:
+        time.sleep(2.0)  # what no socket timeout bounds
+
+    monkeypatch.setattr(EarlyPage, "_fetch", name_lookup_that_hangs)
+    ask_first_page_early(session, DEMO_API_KEY, first_page_query())
+    started = time.monotonic()
+    page = await session.list_first_page(**first_page_query())
+    assert time.monotonic() - started < 1.5
+    assert page.results and first_pages(live_sandbox) == 1  # the session's client asked
+    await session.aclose()

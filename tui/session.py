@@ -119,8 +119,8 @@ class Session:
 
     def warm_up(self, then: Callable[[], object] | None = None) -> None:
         """For an app that is up: send the first page if it was held, and open the client on a
-        thread of its own unless it is open (or opening) already; then call `then` (there, or
-        here when there was nothing to open), whether or not opening worked."""
+        thread of its own; then call `then` there, whether or not opening worked. When the
+        client is open, or being opened by another thread, `then` is called here at once."""
         if self._release_early is not None:
             self._release_early()
             self._release_early = None
@@ -155,7 +155,7 @@ class Session:
         found anything but plain rows, the client asks, with its retries and pacing."""
         early, self.early_page = self.early_page, None
         if early is not None and early.query == query:
-            page = await asyncio.wrap_future(early.answer)
+            page = await early.wait()
             if page is not None:
                 return page
         api = await self.open_api()
