@@ -29,6 +29,7 @@ from bench.speed import API_KEY, PROJECT, QUICK_QUERY_SECONDS, WARM_LIST_DELAY, 
 from bench.speed_server import SandboxProcess
 
 SESSION = "hogtui-bench"
+SOCKET = "hogtui-bench"
 POLL_SECONDS = 0.004
 LIMIT_SECONDS = 60.0
 _BARE_APP = """
@@ -46,7 +47,9 @@ Bare().run()
 
 
 def _tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
+    # A server of its own (-L), which nothing else here starts or stops.
+    command = ["tmux", "-L", SOCKET, *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False).stdout
 
 
 def _screen() -> str:
@@ -59,7 +62,10 @@ def _until(shown: Callable[[str], bool]) -> float:
         if shown(_screen()):
             return time.monotonic()
         time.sleep(POLL_SECONDS)
-    raise TimeoutError(f"nothing matching on screen within {LIMIT_SECONDS:g} s:\n{_screen()}")
+    sessions = _tmux("list-sessions")
+    raise TimeoutError(
+        f"nothing matching on screen within {LIMIT_SECONDS:g} s:\n{_screen()}\n(tmux: {sessions})"
+    )
 
 
 def _keep_server_up() -> None:
@@ -67,8 +73,7 @@ def _keep_server_up() -> None:
     that has just exited can refuse the next session)."""
     for _attempt in range(20):
         _tmux("new-session", "-d", "-s", f"{SESSION}-keep", "sleep 3600")
-        alive = subprocess.run(["tmux", "has-session", "-t", f"{SESSION}-keep"], check=False)
-        if alive.returncode == 0:
+        if f"{SESSION}-keep" in _tmux("list-sessions"):
             return
         time.sleep(0.1)
     raise RuntimeError("tmux would not start a session")
@@ -76,6 +81,7 @@ def _keep_server_up() -> None:
 
 def _launch(command: str, shown: Callable[[str], bool]) -> float:
     """Seconds from starting `command` in a fresh pane to `shown` holding for its screen."""
+    _keep_server_up()
     _tmux("kill-session", "-t", SESSION)
     started = time.monotonic()
     _tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "36", f"{command}; sleep 60")
@@ -141,8 +147,7 @@ def measure(rounds: int, insights: int) -> dict[str, list[float]]:
                 figures["warm"].append(_launch(start, _has_rows))
             finally:
                 sandbox.set(list_delay=0)
-        _tmux("kill-session", "-t", SESSION)
-        _tmux("kill-session", "-t", f"{SESSION}-keep")
+        _tmux("kill-server")
     return figures
 
 
