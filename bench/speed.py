@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import compileall
-import contextlib
 import json
 import os
 import subprocess
@@ -21,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -418,7 +417,7 @@ def speed(options: SpeedOptions, emit: Callable[[Row], None]) -> list[Row]:
     done: list[Row] = []
     with (
         tempfile.TemporaryDirectory(prefix="hogtui-bench-") as temporary,
-        _sandbox(options.insights) as sandbox,
+        SandboxProcess(options.insights, QUICK_QUERY_SECONDS) as sandbox,
     ):
         bench = SpeedBench(sandbox, Path(temporary), options.profile)
         for group, names in GROUPS.items():
@@ -438,15 +437,6 @@ def speed(options: SpeedOptions, emit: Callable[[Row], None]) -> list[Row]:
                 done.append(row)
                 emit(row)
     return done
-
-
-@contextlib.contextmanager
-def _sandbox(insights: int) -> Iterator[SandboxProcess]:
-    sandbox = SandboxProcess(insights, QUICK_QUERY_SECONDS)
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
 
 
 def _say(text: str) -> None:

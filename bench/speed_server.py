@@ -165,6 +165,12 @@ class SandboxProcess:
             seconds.append(time.perf_counter() - started)
         return statistics.median(seconds)
 
+    def __enter__(self) -> SandboxProcess:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         if hasattr(self, "client"):
             self.client.close()

@@ -13,7 +13,6 @@ ms); they are printed, not judged. Needs tmux.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import shlex
 import shutil
@@ -22,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.speed import API_KEY, PROJECT, QUICK_QUERY_SECONDS, WARM_LIST_DELAY, SpeedBench
@@ -115,7 +114,7 @@ def measure(rounds: int, insights: int) -> dict[str, list[float]]:
     hogtui = shlex.quote(str(Path(sys.executable).with_name("hogtui")))
     with (
         tempfile.TemporaryDirectory(prefix="hogtui-terminal-") as temporary,
-        _sandbox(insights) as sandbox,
+        SandboxProcess(insights, QUICK_QUERY_SECONDS) as sandbox,
     ):
         work = Path(temporary)
         _keep_server_up()
@@ -149,15 +148,6 @@ def measure(rounds: int, insights: int) -> dict[str, list[float]]:
                 sandbox.set(list_delay=0)
         _tmux("kill-server")
     return figures
-
-
-@contextlib.contextmanager
-def _sandbox(insights: int) -> Iterator[SandboxProcess]:
-    sandbox = SandboxProcess(insights, QUICK_QUERY_SECONDS)
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
