@@ -427,6 +427,7 @@ def speed(options: SpeedOptions, emit: Callable[[Row], None]) -> list[Row]:
             _say(f"measuring {', '.join(wanted)}")
             rows = {name: Samples() for name in names}
             for _ in range(options.repeat):
+                sandbox.collect()
                 try:
                     MEASURE[group](bench, rows)
                 except Exception as error:

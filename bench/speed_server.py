@@ -2,8 +2,9 @@
 of its own, so the client under test never shares a GIL with the server, behind a recorder that
 notes when each /api/ request came and went (monotonic clock, shared by every process here).
 
-The recorder also answers a few /_bench/ paths: the log, the query time and an added delay for
-list requests (a warm start must show rows before any list answer). `SandboxProcess` starts it
+The recorder also answers a few /_bench/ paths: the log, the query time, an added delay for list
+requests (a warm start must show rows before any list answer) and a garbage collection between
+measurements. `SandboxProcess` starts it
 and reads it from the benchmark.
 """
 
@@ -83,6 +84,11 @@ class Recorder:
                 state.sandbox.config.query_seconds = float(params["query_seconds"])
             if "list_delay" in params:
                 self.list_delay = float(params["list_delay"])
+        elif path == "/_bench/collect":
+            # Between measurements: the garbage of the last one goes, and what is left (caches
+            # the search built, say) is frozen, so no collection pauses the next one.
+            gc.collect()
+            gc.freeze()
         payload = json.dumps(body).encode()
         headers = [(b"content-type", b"application/json")]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -105,8 +111,12 @@ def _serve(insights: int, query_seconds: float) -> None:
     recorder = Recorder(create_app(config))
     # The seeded insights live as long as the server: frozen, a full garbage collection no
     # longer walks them (a ~100 ms pause every dozen answers at 10,000 insights, in the floor
-    # and the measured run alike — noise, not what either does).
+    # and the measured run alike — noise, not what either does). The collector only runs when
+    # the benchmark asks, between measurements (/_bench/collect): a pause of this instrument in
+    # the middle of one answer (a search builds tens of thousands of trigram sets) would be
+    # counted against the app or its floor at random.
     gc.freeze()
+    gc.disable()
     # IPPROTO_TCP spelled out: asyncio sets TCP_NODELAY only on sockets that say so, and
     # without it every small answer waits ~40 ms for the client's delayed ACK (Nagle).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -148,6 +158,10 @@ class SandboxProcess:
         """Requests since `since` (monotonic): (came, answered, method, path, query)."""
         answer = self.client.get("/_bench/log", params={"since": since})
         return [tuple(entry) for entry in answer.json()]
+
+    def collect(self) -> None:
+        """Collect the sandbox's garbage now, between measurements (see `_serve`)."""
+        self.client.post("/_bench/collect")
 
     def set(self, **values: float) -> None:
         self.client.post("/_bench/set", params={k: str(v) for k, v in values.items()})

@@ -126,6 +126,7 @@ def measure(rounds: int, insights: int) -> dict[str, list[float]]:
             headers={"Authorization": f"Bearer {API_KEY}"},
         ).json()["count"]
         for round_number in range(rounds):
+            sandbox.collect()
             home = work / f"home{round_number}"
             home.mkdir()
             start = f"{_environment(home, sandbox.url)} {hogtui}"
