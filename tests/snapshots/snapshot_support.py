@@ -1,5 +1,5 @@
-"""What the editor's and the results' snapshot tests share: the sandbox with its day labels
-pinned (so dates read the same on every run), and waiting until no worker runs."""
+"""What the editor's, the results' and the sharing panel's snapshot tests share: the sandbox with
+its day labels pinned (so dates read the same on every run), and waiting until no worker runs."""
 
 from __future__ import annotations
 

@@ -8,11 +8,10 @@ seeded relative to the sandbox's own clock, so the pictures are the same on ever
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
 from typing import Any
 
 import pytest
+from snapshot_support import settle, with_pinned_days
 from textual.pilot import Pilot
 
 from tui.sandbox import READONLY_API_KEY, SandboxConfig
@@ -25,7 +24,7 @@ SIZE = (80, 24)
 @pytest.fixture
 def sandbox_config(sandbox_config: SandboxConfig) -> SandboxConfig:
     """The shared small sandbox, with its day labels pinned."""
-    return dataclasses.replace(sandbox_config, today=datetime.date(2026, 1, 15))
+    return with_pinned_days(sandbox_config)
 
 
 def pick_insight(
@@ -45,15 +44,6 @@ def pick_insight(
         ):
             return insight
     raise LookupError((manager, shared, entries))
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    """Wait until no worker runs."""
-    app = pilot.app
-    await pilot.pause()
-    while len(app.workers):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def panel(
