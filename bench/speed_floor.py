@@ -54,15 +54,16 @@ def _all_rows(url: str, key: str) -> list[tuple[str, ...]]:
                 return rows
 
 
-def _run(scenario: str, args: argparse.Namespace) -> dict[str, Any]:
+#: The rows of the first_rows floor.
+FIRST_ROWS: list[tuple[str, ...]] = [
+    (" ", f"Insight {n}", "Trends", "", "2 days ago", "me") for n in range(50)
+]
+
+
+def bare_app(rows: list[tuple[str, ...]]) -> Any:
+    """The floor's app: a bare Textual app showing `rows` in a DataTable."""
     from textual.app import App, ComposeResult
     from textual.widgets import DataTable
-
-    rows: list[tuple[str, ...]]
-    if scenario == "first_rows":
-        rows = [(" ", f"Insight {n}", "Trends", "", "2 days ago", "me") for n in range(50)]
-    else:
-        rows = _all_rows(args.url, args.key)
 
     class Bare(App[None]):
         def compose(self) -> ComposeResult:
@@ -71,7 +72,12 @@ def _run(scenario: str, args: argparse.Namespace) -> dict[str, Any]:
             table.add_rows(rows)
             yield table
 
-    app = Bare()
+    return Bare()
+
+
+def _run(scenario: str, args: argparse.Namespace) -> dict[str, Any]:
+    rows = FIRST_ROWS if scenario == "first_rows" else _all_rows(args.url, args.key)
+    app = bare_app(rows)
     report: dict[str, Any] = {}
 
     async def drive() -> None:

@@ -24,25 +24,20 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.speed import API_KEY, PROJECT, QUICK_QUERY_SECONDS, WARM_LIST_DELAY, SpeedBench
+from bench.speed import (
+    API_KEY,
+    PROJECT,
+    QUICK_QUERY_SECONDS,
+    REPO,
+    WARM_LIST_DELAY,
+    SpeedBench,
+)
 from bench.speed_server import SandboxProcess
 
 SESSION = "hogtui-bench"
 SOCKET = "hogtui-bench"
 POLL_SECONDS = 0.004
 LIMIT_SECONDS = 60.0
-_BARE_APP = """
-from textual.app import App
-from textual.widgets import DataTable
-ROWS = [(" ", f"Insight {n}", "Trends", "", "2 days ago", "me") for n in range(50)]
-class Bare(App[None]):
-    def compose(self):
-        table = DataTable(cursor_type="row")
-        table.add_columns("★", "Name", "Kind", "Tags", "Modified", "Created by")
-        table.add_rows(ROWS)
-        yield table
-Bare().run()
-"""
 
 
 def _tmux(*args: str) -> str:
@@ -102,6 +97,14 @@ def _environment(home: Path, url: str) -> str:
     return "env " + " ".join(f"{name}={shlex.quote(value)}" for name, value in values.items())
 
 
+#: The floor: the speed benchmark's bare app and rows, in a real terminal.
+_BARE = "from bench.speed_floor import FIRST_ROWS, bare_app; bare_app(FIRST_ROWS).run()"
+
+
+def _bare_rows(screen: str) -> bool:
+    return "Insight 3" in screen
+
+
 def _has_rows(screen: str) -> bool:
     return " ago " in screen or "never" in screen
 
@@ -111,6 +114,7 @@ def measure(rounds: int, insights: int) -> dict[str, list[float]]:
         name: [] for name in ("floor", "first_rows", "warm", "g_to_end", "paging")
     }
     python = shlex.quote(sys.executable)
+    bare = f"cd {shlex.quote(str(REPO))} && {python} -c {shlex.quote(_BARE)}"
     hogtui = shlex.quote(str(Path(sys.executable).with_name("hogtui")))
     with (
         tempfile.TemporaryDirectory(prefix="hogtui-terminal-") as temporary,
@@ -118,8 +122,6 @@ def measure(rounds: int, insights: int) -> dict[str, list[float]]:
     ):
         work = Path(temporary)
         _keep_server_up()
-        bare = work / "bare.py"
-        bare.write_text(_BARE_APP)
         total = sandbox.client.get(
             f"/api/environments/{PROJECT}/insights/",
             params={"limit": 1},
@@ -130,9 +132,7 @@ def measure(rounds: int, insights: int) -> dict[str, list[float]]:
             home = work / f"home{round_number}"
             home.mkdir()
             start = f"{_environment(home, sandbox.url)} {hogtui}"
-            figures["floor"].append(
-                _launch(f"{python} {shlex.quote(str(bare))}", lambda s: "Insight 3" in s)
-            )
+            figures["floor"].append(_launch(bare, _bare_rows))
             figures["first_rows"].append(_launch(start, _has_rows))
             time.sleep(0.5)
             pressed = time.monotonic()
