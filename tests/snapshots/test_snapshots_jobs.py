@@ -3,7 +3,8 @@ and the jobs view over it.
 
 The sandbox's clock, the table's "now" and the refresh registry's clock are one fake clock that
 only the test moves, so how far a calculation is, how old a cache is and how long a refresh took
-read the same on every run. One refresh calculates at a time (`HOGTUI_MAX_REFRESHES=1`), so one
+read the same on every run; the sandbox's "today" is pinned too, as it sets how many rows a
+calculation reads. One refresh calculates at a time (`HOGTUI_MAX_REFRESHES=1`), so one
 waits in the queue.
 """
 
@@ -13,11 +14,13 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from snapshot_support import with_pinned_days
 from support import until
 from textual.pilot import Pilot
 
 from tui.app import HogApp
 from tui.jobs import MAX_CONCURRENT_ENV, JobState
+from tui.sandbox import SandboxConfig
 from tui.screens.insight_list import InsightListScreen
 from tui.screens.jobs import JobsScreen
 from tui.widgets import insight_table
@@ -33,6 +36,11 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+@pytest.fixture
+def sandbox_config(sandbox_config: SandboxConfig) -> SandboxConfig:
+    return with_pinned_days(sandbox_config)
 
 
 @pytest.fixture
