@@ -90,6 +90,33 @@ async def test_the_app_started_with_an_early_page_asks_for_it_once(
     assert first_pages(live_sandbox) == 1
 
 
+async def test_an_early_page_already_answered_is_drawn_in_the_first_frame(
+    session: Session, live_sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.app import HogApp
+    from tui.screens.insight_list import InsightListScreen
+
+    said: list[str | None] = []  # what stood in place of the rows, each time it was drawn
+    show_state = InsightListScreen._show_state
+
+    def noting_what_is_said(screen: InsightListScreen) -> None:
+        show_state(screen)
+        said.append(screen._message_words)
+
+    monkeypatch.setattr(InsightListScreen, "_show_state", noting_what_is_said)
+    ask_first_page_early(session, DEMO_API_KEY, first_page_query())
+    early = session.early_page
+    assert early is not None
+    await asyncio.wrap_future(early.answer)  # answered while Textual was still loading
+    app = HogApp(session=session)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await settled_list(pilot)
+        assert screen.table.row_count == len(early.answer.result().results)
+    assert said and not any(said)  # never "Loading insights…": the rows came with the screen
+    assert first_pages(live_sandbox) == 1
+    await session.aclose()
+
+
 async def test_a_list_that_stops_waiting_leaves_the_early_request_unharmed(
     session: Session,
 ) -> None:

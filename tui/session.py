@@ -149,6 +149,19 @@ class Session:
             return self._api
         return await asyncio.to_thread(lambda: self.api)
 
+    def first_page_in_hand(self, **query: Any) -> FirstPage | None:
+        """The early request's page when it asked `query` and has already come, without waiting:
+        the list draws it in its very first frame. Taken once, as `list_first_page` takes it;
+        an early request that came back empty-handed is taken too (the client asks next)."""
+        early = self.early_page
+        if early is None or early.query != query:
+            return None
+        answer = early.answer
+        if not answer.done() or answer.cancelled():
+            return None
+        self.early_page = None
+        return answer.result()
+
     async def list_first_page(self, **query: Any) -> FirstPage:
         """The rows of `api.list_insights(**query)`, answered by the request sent early when it
         asked the same (once: a reload asks the server again). Should that one have failed, or

@@ -125,6 +125,8 @@ class InsightListScreen(ListRows):
         cached = self._read_cached_list()
         if cached is not None:
             self.table.show_insights(cached.rows)
+        elif self._show_page_in_hand():
+            return
         self.reload()
         if cached is not None:
             self.paging = self.paging.showing_cached(cached.saved_at, cached.count)
@@ -232,6 +234,19 @@ class InsightListScreen(ListRows):
             self._search_timer = None
         self.paging = self.paging.asked_first(time.monotonic())
         self._load_first_page(self.paging.generation, self.filters.query())
+
+    def _show_page_in_hand(self) -> bool:
+        """Draw the first page in the first frame when its early request (sent before the app
+        was up) has already been answered; a frame of "loading" and a load are spared."""
+        session = cast("HasSession", self.app).session
+        page = session.first_page_in_hand(limit=PAGE_SIZE, offset=0, **self.filters.query())
+        if page is None:
+            return False
+        self.table.show_insights(page.results)
+        asked = self.paging.asked_first(time.monotonic())
+        generation = asked.generation
+        self.paging = asked.first_page_settled(generation).arrived(generation, page, offset=0)
+        return True
 
     @work(group=_LOAD, name="load", description=_FIRST_PAGE, exclusive=True, exit_on_error=False)
     async def _load_first_page(self, generation: int, filters: ListFilters) -> None:
