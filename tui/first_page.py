@@ -36,7 +36,6 @@ from tui.insight_row import InsightRow
 if TYPE_CHECKING:
     import http.client  # on the early thread, while the app loads
 
-    from tui.api.models import Insight, Page
     from tui.config import Profile
 
 __all__ = ["EARLY_TIMEOUT_SECONDS", "EarlyPage", "FirstPage"]
@@ -58,11 +57,6 @@ class FirstPage:
     results: list[InsightRow]
     count: int | None
     has_next: bool
-
-    @classmethod
-    def of(cls, page: Page[Insight]) -> FirstPage:
-        """The rows of a page the client read."""
-        return cls([InsightRow.of(insight) for insight in page.results], page.count, page.has_next)
 
     @classmethod
     def from_wire(cls, body: Any) -> FirstPage | None:

@@ -50,6 +50,7 @@ from tui.credentials import (
     stored_keys,
 )
 from tui.first_page import EarlyPage, FirstPage
+from tui.insight_row import InsightRow
 
 if TYPE_CHECKING:
     import httpx
@@ -163,16 +164,17 @@ class Session:
         return answer.result()
 
     async def list_first_page(self, **query: Any) -> FirstPage:
-        """The rows of `api.list_insights(**query)`, answered by the request sent early when it
+        """The rows of `api.list_insight_rows(InsightRow, **query)`, answered by the request sent early when it
         asked the same (once: a reload asks the server again). Should that one have failed, or
         found anything but plain rows, the client asks, with its retries and pacing."""
         early, self.early_page = self.early_page, None
         if early is not None and early.query == query:
-            page = await early.wait()
-            if page is not None:
-                return page
+            answered = await early.wait()
+            if answered is not None:
+                return answered
         api = await self.open_api()
-        return FirstPage.of(await api.list_insights(**query))
+        page = await api.list_insight_rows(InsightRow, **query)
+        return FirstPage(page.results, page.count, page.has_next)
 
     async def aclose(self) -> None:
         """Close the HTTP client, if it was opened; call it from the event loop that used it."""

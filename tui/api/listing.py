@@ -9,17 +9,43 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
-from typing import Unpack
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar, Unpack
 
 from tui.api.bodies import holds_too_deep
 from tui.api.errors import UnexpectedResponseError
 from tui.api.kinds import InsightKind
 from tui.api.list_params import MAX_PAGE_SIZE, DateParam, ListFilters, list_params
-from tui.api.models import Insight, Page, ShapeError, parse_page
+from tui.api.models import (
+    Identified,
+    Insight,
+    Page,
+    R,
+    RowPage,
+    RowReader,
+    ShapeError,
+    parse_page,
+    parse_row_page,
+)
 from tui.api.transport import Answer, Retry, Transport
 
 __all__ = ["MAX_PAGE_SIZE", "DateParam", "ListFilters", "ListingEndpoints"]
+
+
+class _PageOfRows(Protocol):
+    """What reading and paging use of a page: a `Page[Insight]` or a `RowPage`."""
+
+    count: int | None
+    skipped: int
+
+    @property
+    def results(self) -> Sequence[Identified]: ...
+
+    @property
+    def has_next(self) -> bool: ...
+
+
+P = TypeVar("P", bound=_PageOfRows)
 
 
 class ListingEndpoints:
@@ -29,14 +55,17 @@ class ListingEndpoints:
 
     async def _get_page(self, path: str, params: Mapping[str, str] | None = None) -> Page[Insight]:
         """A listing page, read the way every listing is (see `_page`)."""
-        answer = await self._transport.request(
-            "GET", path, params=params, retry=Retry.ALWAYS, deep_ok=True
-        )
+        answer = await self._get_listing(path, params)
+        return self._page(answer, path, lambda data: parse_page(data, Insight))
+
+    async def _get_listing(self, path: str, params: Mapping[str, str] | None) -> Answer:
         # Read on the event loop: plain rows take ~1 ms a page (quick_read.py), odd ones a few
         # ms; a thread would cost more than that in the GIL hand-overs of every request.
-        return self._page(answer, path)
+        return await self._transport.request(
+            "GET", path, params=params, retry=Retry.ALWAYS, deep_ok=True
+        )
 
-    def _page(self, answer: Answer, path: str) -> Page[Insight]:
+    def _page(self, answer: Answer, path: str, parse: Callable[[Any], P]) -> P:
         """A listing page; a body that is no listing at all is an UnexpectedResponseError (not
         an empty page, which would read as "no insights"). A row nested too deeply to read (one
         insight's query thousands of levels deep) is skipped, like any row that cannot be read,
@@ -53,7 +82,7 @@ class ListingEndpoints:
                 data = kept if isinstance(data, list) else {**data, "results": kept}
         problem: str | None = None
         try:
-            page = parse_page(data, Insight)
+            page = parse(data)
         except ShapeError as exc:
             problem = str(exc)
         else:
@@ -112,6 +141,15 @@ class ListingEndpoints:
         params = list_params(limit, offset, filters)
         return await self._get_page(self._transport.insights(), params)
 
+    async def list_insight_rows(
+        self, rows: RowReader[R], limit: int = 100, offset: int = 0, **filters: Unpack[ListFilters]
+    ) -> RowPage[R]:
+        """`list_insights`, each insight read into one of `rows`' own rows (see `RowReader`):
+        for a caller that keeps a few fields of many insights, such as the insight list."""
+        path = self._transport.insights()
+        answer = await self._get_listing(path, list_params(limit, offset, filters))
+        return self._page(answer, path, lambda data: parse_row_page(data, rows))
+
     async def iter_insight_pages(
         self, page_size: int = 100, **filters: Unpack[ListFilters]
     ) -> AsyncIterator[Page[Insight]]:
@@ -143,7 +181,7 @@ class ListingEndpoints:
         finally:
             await ahead.aclose()
 
-    async def pages_ahead(
+    def pages_ahead(
         self,
         filters: ListFilters,
         start: int,
@@ -151,57 +189,28 @@ class ListingEndpoints:
         page_size: int = 100,
         concurrency: int = 4,
     ) -> AsyncGenerator[Page[Insight], None]:
-        """The pages from row `start` to the end, in order, with up to `concurrency` asked at
-        once: `total` (the count a first page gave) says which offsets there are, so later pages
-        need not wait for earlier ones. Every request goes through this client, so its pacing
-        still applies. A page that comes early waits for the one before it; each offset is asked
-        for once. The count of each answer moves the end (insights added or deleted meanwhile);
-        an empty page, or one that repeats what came before, ends it. Without a `total` the
-        pages come one at a time, as `next` links say. A failed page raises once the pages
-        before it were yielded, and whatever is still on its way is cancelled when the caller
-        stops (or `aclose`s) this."""
-        if concurrency < 1:
-            raise ValueError(f"concurrency must be 1 or more, not {concurrency!r}")
-        in_flight: deque[asyncio.Task[Page[Insight]]] = deque()
-        next_offset = start
-        end = total
-        more = True  # without a known end: whether the last page said more follows
-        seen: set[int] = set()
+        """The pages from row `start` to the end (see `_pages_ahead`)."""
 
-        def ask() -> None:
-            nonlocal next_offset
-            in_flight.append(
-                asyncio.ensure_future(
-                    self.list_insights(limit=page_size, offset=next_offset, **filters)
-                )
-            )
-            next_offset += page_size
+        def page_at(offset: int) -> Awaitable[Page[Insight]]:
+            return self.list_insights(limit=page_size, offset=offset, **filters)
 
-        try:
-            while True:
-                while len(in_flight) < concurrency and (
-                    next_offset < end if end is not None else (more and not in_flight)
-                ):
-                    ask()
-                if not in_flight:
-                    return
-                page = await in_flight.popleft()
-                ids = {insight.id for insight in page.results}
-                if not page.results and not page.skipped:
-                    return
-                if ids and ids <= seen:
-                    return  # the server ignores `offset`: the same page again would never end
-                seen |= ids
-                yield page
-                if page.count is not None:
-                    end = page.count
-                else:
-                    end, more = None, page.has_next
-        finally:
-            for task in in_flight:
-                task.cancel()
-            if in_flight:
-                await asyncio.gather(*in_flight, return_exceptions=True)
+        return _pages_ahead(page_at, start, total, page_size, concurrency)
+
+    def row_pages_ahead(
+        self,
+        rows: RowReader[R],
+        filters: ListFilters,
+        start: int,
+        total: int | None,
+        page_size: int = 100,
+        concurrency: int = 4,
+    ) -> AsyncGenerator[RowPage[R], None]:
+        """`pages_ahead`, each page read into `rows`' own rows (as `list_insight_rows` reads)."""
+
+        def page_at(offset: int) -> Awaitable[RowPage[R]]:
+            return self.list_insight_rows(rows, limit=page_size, offset=offset, **filters)
+
+        return _pages_ahead(page_at, start, total, page_size, concurrency)
 
     async def iter_insights(
         self, page_size: int = 100, **filters: Unpack[ListFilters]
@@ -223,3 +232,59 @@ class ListingEndpoints:
     async def my_last_viewed(self) -> list[Insight]:
         """The caller's last viewed insights. Real servers refuse this to personal API keys."""
         return (await self._get_page(self._transport.insights("my_last_viewed"))).results
+
+
+async def _pages_ahead(
+    page_at: Callable[[int], Awaitable[P]],
+    start: int,
+    total: int | None,
+    page_size: int,
+    concurrency: int,
+) -> AsyncGenerator[P, None]:
+    """The pages from row `start` to the end, in order, with up to `concurrency` asked at once
+    (`page_at(offset)` asks for one): `total` (the count a first page gave) says which offsets
+    there are, so later pages need not wait for earlier ones. Every request goes through the
+    client, so its pacing still applies. A page that comes early waits for the one before it;
+    each offset is asked for once. The count of each answer moves the end (insights added or
+    deleted meanwhile); an empty page, or one that repeats what came before, ends it. Without
+    a `total` the pages come one at a time, as `next` links say. A failed page raises once the
+    pages before it were yielded, and whatever is still on its way is cancelled when the
+    caller stops (or `aclose`s) this."""
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be 1 or more, not {concurrency!r}")
+    in_flight: deque[asyncio.Future[P]] = deque()
+    next_offset = start
+    end = total
+    more = True  # without a known end: whether the last page said more follows
+    seen: set[int] = set()
+
+    def ask() -> None:
+        nonlocal next_offset
+        in_flight.append(asyncio.ensure_future(page_at(next_offset)))
+        next_offset += page_size
+
+    try:
+        while True:
+            while len(in_flight) < concurrency and (
+                next_offset < end if end is not None else (more and not in_flight)
+            ):
+                ask()
+            if not in_flight:
+                return
+            page = await in_flight.popleft()
+            ids = {row.id for row in page.results}
+            if not page.results and not page.skipped:
+                return
+            if ids and ids <= seen:
+                return  # the server ignores `offset`: the same page again would never end
+            seen |= ids
+            yield page
+            if page.count is not None:
+                end = page.count
+            else:
+                end, more = None, page.has_next
+    finally:
+        for task in in_flight:
+            task.cancel()
+        if in_flight:
+            await asyncio.gather(*in_flight, return_exceptions=True)

@@ -39,7 +39,7 @@ from tui.wording import error_text
 
 if TYPE_CHECKING:
     from tui.api.listing import ListFilters
-    from tui.api.models import Insight, Page
+    from tui.api.models import Insight, RowPage
     from tui.config import Profile
     from tui.list_cache import CachedList
     from tui.session import HasSession
@@ -277,7 +277,9 @@ class InsightListScreen(ListRows):
     async def _load_more(self, generation: int, filters: ListFilters, offset: int) -> None:
         try:
             api = await self.open_api()
-            page = await api.list_insights(limit=PAGE_SIZE, offset=offset, **filters)
+            page = await api.list_insight_rows(
+                InsightRow, limit=PAGE_SIZE, offset=offset, **filters
+            )
         finally:
             self.paging = self.paging.more_settled(generation)
         if self.paging.is_current(generation):
@@ -287,10 +289,9 @@ class InsightListScreen(ListRows):
             # this worker is done, as the run takes over the load group).
             self.call_later(self._run_to_end)
 
-    def _add_page(self, generation: int, page: Page[Insight], offset: int) -> None:
-        rows = [InsightRow.of(insight) for insight in page.results]
+    def _add_page(self, generation: int, page: RowPage[InsightRow], offset: int) -> None:
         self.paging = self.paging.arrived(generation, page, offset)
-        self.table.append_insights(rows)
+        self.table.append_insights(page.results)
 
     @on(InsightTable.RowHighlighted, "#insights")
     def _row_highlighted(self, event: InsightTable.RowHighlighted) -> None:
@@ -334,8 +335,8 @@ class InsightListScreen(ListRows):
         self, generation: int, run: int, filters: ListFilters, start: int, total: int | None
     ) -> None:
         api = await self.open_api()
-        pages = api.pages_ahead(
-            filters, start, total, page_size=PAGE_SIZE, concurrency=PAGES_IN_FLIGHT
+        pages = api.row_pages_ahead(
+            InsightRow, filters, start, total, page_size=PAGE_SIZE, concurrency=PAGES_IN_FLIGHT
         )
         try:
             async with aclosing(pages):
