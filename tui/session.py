@@ -164,9 +164,10 @@ class Session:
         return answer.result()
 
     async def list_first_page(self, **query: Any) -> FirstPage:
-        """The rows of `api.list_insight_rows(InsightRow, **query)`, answered by the request sent early when it
-        asked the same (once: a reload asks the server again). Should that one have failed, or
-        found anything but plain rows, the client asks, with its retries and pacing."""
+        """The rows of `api.list_insight_rows(InsightRow, **query)`, answered by the request sent
+        early when it asked the same (once: a reload asks the server again). Should that one
+        have failed, or found anything but plain rows, the client asks, with its retries and
+        pacing."""
         early, self.early_page = self.early_page, None
         if early is not None and early.query == query:
             answered = await early.wait()

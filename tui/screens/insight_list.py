@@ -4,7 +4,8 @@ The screen composes and orchestrates: paging state is one `tui.paging.Paging` in
 filters another, and watchers redraw from them; `InsightTable` and `FilterBar` only display. Rows
 are compact `InsightRow`s, made from each page as it comes. Every server call runs in a worker;
 failures come back to `on_worker_state_changed` and become words. Marks and refreshes are a layer
-of their own (`list_refresh`); the last list shown is cached for the next start (`list_cache`).
+of their own (`list_refresh`); the last list shown is cached for the next start
+(`list_warm_start`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
-from contextlib import aclosing, suppress
+from contextlib import aclosing
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -31,8 +32,9 @@ from tui.insight_row import InsightRow
 from tui.paging import PAGE_SIZE, PAGES_IN_FLIGHT, PREFETCH_ROWS, FilterState, Paging
 from tui.safe_text import clean
 from tui.screens.list_actions import ACTIONS
-from tui.screens.list_rows import ListRows, row_of
+from tui.screens.list_rows import row_of
 from tui.screens.list_status import list_state, retry_text
+from tui.screens.list_warm_start import ListWarmStart
 from tui.widgets.filter_bar import FilterBar
 from tui.widgets.insight_table import InsightTable
 from tui.wording import error_text
@@ -40,8 +42,6 @@ from tui.wording import error_text
 if TYPE_CHECKING:
     from tui.api.listing import ListFilters
     from tui.api.models import Insight, RowPage
-    from tui.config import Profile
-    from tui.list_cache import CachedList
     from tui.session import HasSession
 
 # PAGE_SIZE and PREFETCH_ROWS live in tui.paging; tests read them from here too.
@@ -55,7 +55,6 @@ COMPACT_FOOTER_BELOW = 100
 _FIRST_PAGE = "load the insights"
 # Worker groups, one per kind of work (a reload cancels a page still loading).
 _LOAD = "list-load"
-_CACHE = "list-cache"
 _DRAFTS = "list-drafts"
 # Actions on the insight under the cursor: greyed out (and out of the palette) with no row.
 _ROW_ACTIONS = frozenset(
@@ -73,7 +72,7 @@ _ROW_ACTIONS = frozenset(
 
 
 @guard_writes(ACTIONS)
-class InsightListScreen(ListRows):
+class InsightListScreen(ListWarmStart):
     """All insights of the project, newest change first, with search and filters."""
 
     HELP_TITLE = "Insight list"
@@ -83,8 +82,6 @@ class InsightListScreen(ListRows):
     # After this long without an answer, the status says the app is still trying (the client
     # retries for up to half a minute before it gives up).
     SLOW_SECONDS: ClassVar[float] = 3.0
-    # Once the list has settled this long, its first rows are saved for the next start.
-    CACHE_AFTER_SECONDS: ClassVar[float] = 1.0
 
     BINDINGS: ClassVar[list[BindingType]] = bindings(ACTIONS)
 
@@ -99,9 +96,6 @@ class InsightListScreen(ListRows):
         self._ticker: Timer | None = None
         # The automatic retry; it follows `paging.retry_at` (see `_follow_retry`).
         self._retry_timer: Timer | None = None
-        # Saves the list for the next start once it has settled; what it saved last.
-        self._cache_timer: Timer | None = None
-        self._cached: tuple[tuple[InsightRow, ...], int | None] | None = None
         # The words in place of the rows, as last shown.
         self._message_words: str | None = None
 
@@ -538,57 +532,6 @@ class InsightListScreen(ListRows):
             return
         self.table.insert_insight(0, InsightRow.of(insight))
         self.paging = self.paging.count_changed(+1)
-
-    # --- warm start: the last list, cached -----------------------------------------------------
-
-    @property
-    def _session_profile(self) -> Profile:
-        return cast("HasSession", self.app).session.profile
-
-    @property
-    def _keeps_a_cache(self) -> bool:
-        """The demo's data is seeded anew on every start (on a new port): nothing to keep."""
-        return not cast("HasSession", self.app).session.demo
-
-    def _read_cached_list(self) -> CachedList | None:
-        """The rows cached for this profile by its last run, to show while the first page is on
-        its way (they give way to it as soon as it comes); None when there are none."""
-        if not self._keeps_a_cache:
-            return None
-        from tui import list_cache
-
-        cached = list_cache.load(self._session_profile)
-        return cached if cached is not None and cached.rows else None
-
-    def _cache_soon(self) -> None:
-        """The list has settled: save it for the next start after a moment of quiet (a burst of
-        pages or changes makes one write, not one each)."""
-        if self.filters.active or not self._keeps_a_cache:
-            return  # only the default view is what the next start shows
-        if self._cache_timer is not None:
-            self._cache_timer.stop()
-        self._cache_timer = self.set_timer(self.CACHE_AFTER_SECONDS, self._save_cached_list)
-
-    def _save_cached_list(self) -> None:
-        from tui.list_cache import CACHED_ROWS
-
-        self._cache_timer = None
-        paging = self.paging
-        if paging.busy or self.filters.active or paging.cached_at is not None:
-            return
-        rows = tuple(self.table.insights[:CACHED_ROWS])
-        if (rows, paging.count) == self._cached:
-            return
-        self._cached = (rows, paging.count)
-        self._write_cached_list(rows, paging.count)
-
-    @work(group=_CACHE, name="cache-write", description="cache the list", exit_on_error=False)
-    async def _write_cached_list(self, rows: tuple[InsightRow, ...], count: int | None) -> None:
-        from tui import list_cache
-
-        # A cache is a nicety: a full or read-only disk costs the next warm start only.
-        with suppress(OSError):
-            await asyncio.to_thread(list_cache.save, self._session_profile, rows, count)
 
     # --- drafts -------------------------------------------------------------------------------
 
