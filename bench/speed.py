@@ -3,7 +3,7 @@ next to its floor (the same work done the simplest way, in the same run), one JS
 
 The sandbox runs in a process of its own (`speed_server`); each app measurement starts the real
 `hogtui` in a fresh process (`speed_probe`), each floor a bare Textual app or plain httpx
-(`speed_floor`). Every value and its floor are taken `--repeat` K times (3 unless said, 1 under
+(`speed_floor`). Every value and its floor are taken `--repeat` K times (5 unless said, 1 under
 `--quick`), interleaved, and the medians printed. The exit status is 1 when a row misses its target;
 under `--quick` only the count checks fail it (rows held, requests per page, polls), timing is
 printed but not judged.
@@ -46,7 +46,7 @@ SEARCH_WORD = "browser"
 PROBE_TIMEOUT = 300.0
 QUICK_INSIGHTS = 1_000
 #: How many times each value and its floor are taken unless `--repeat` says.
-DEFAULT_REPEAT = 3
+DEFAULT_REPEAT = 5
 
 #: Rows measured together (one app process gives them all) -> the rows.
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -460,8 +460,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="K",
         help=(
-            "take each value and its floor K times, interleaved; print the medians (default 3; "
-            "1 under --quick)"
+            "take each value and its floor K times, interleaved; print the medians (default "
+            f"{DEFAULT_REPEAT}; 1 under --quick)"
         ),
     )
     parser.add_argument(
@@ -496,8 +496,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     quick = bool(getattr(args, "quick", False))
     insights = getattr(args, "insights", None) or (QUICK_INSIGHTS if quick else 10_000)
-    # One sample of a start-up on a shared machine is noise as much as a figure: three, and
+    # One sample of a start-up on a shared machine is noise as much as a figure: five, and
     # their medians, unless asked otherwise (CI's --quick judges no timing, so one will do).
+    # With three, a slow stretch of the machine that hit two samples of one row still decided
+    # the row (a server answer slowed by 50 ms twice in a row moved search_settle by as much).
     repeat = getattr(args, "repeat", None) or (1 if quick else DEFAULT_REPEAT)
     if repeat < 1 or insights < 1:
         print("python -m bench: --repeat and --insights must be at least 1", file=sys.stderr)
