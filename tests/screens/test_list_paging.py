@@ -134,6 +134,32 @@ async def test_one_G_on_a_long_list_fetches_ahead_and_asks_each_page_once(isolat
         assert "loaded" not in summary(screen) and "loading" not in summary(screen)
 
 
+async def test_the_scrollbar_follows_the_rows_paging_in(isolated_dirs: Any):
+    """The table redraws its scrollbar only when the thumb moves, but what the scrollbar draws
+    from is never behind the rows: while G loads, at the end, and back at the top."""
+    slow = big_sandbox(1200, latency=0.05)
+    state = slow.state.sandbox
+    live = sum(1 for insight in state.insights.values() if not insight["deleted"])
+    app = app_over(slow, isolated_dirs)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await first_page(pilot)
+        table, bar = screen.table, screen.table.vertical_scrollbar
+        seen: list[tuple[int, int]] = []
+
+        def all_loaded() -> bool:
+            seen.append((bar.window_virtual_size, table.virtual_size.height))
+            return table.row_count == live and not screen.is_busy
+
+        await pilot.press("G")
+        await until(pilot, all_loaded)
+        assert len(seen) > 3 and all(drawn == rows for drawn, rows in seen)
+        assert bar.window_virtual_size == live + 1  # the rows and the header line
+        assert table.scroll_y == table.max_scroll_y > 0 and bar.position == table.scroll_y
+        await pilot.press("home")
+        await until(pilot, lambda: table.scroll_y == 0)
+        assert bar.position == 0 and bar.window_virtual_size == live + 1
+
+
 async def test_G_pressed_while_the_next_page_loads_asks_for_no_page_twice(isolated_dirs: Any):
     slow = big_sandbox(700, latency=0.3)
     state = slow.state.sandbox
