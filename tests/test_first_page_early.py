@@ -117,6 +117,33 @@ async def test_an_early_page_already_answered_is_drawn_in_the_first_frame(
     await session.aclose()
 
 
+async def test_a_page_in_hand_is_taken_once_and_only_when_it_has_come(
+    session: Session, live_sandbox: Any
+) -> None:
+    query = first_page_query()
+    ask_first_page_early(session, DEMO_API_KEY, query, held=True)
+    early = session.early_page
+    assert early is not None
+    # Not come yet (held), or asked for something else: nothing in hand, and nothing taken.
+    assert session.first_page_in_hand(**query) is None
+    assert session.first_page_in_hand(**{**query, "limit": 5}) is None
+    assert session.early_page is early
+    early.release()
+    page = await asyncio.wrap_future(early.answer)
+    assert session.first_page_in_hand(**query) is page and page.results
+    assert session.early_page is None and session.first_page_in_hand(**query) is None
+    assert first_pages(live_sandbox) == 1
+
+    # An early request that came back empty-handed is taken too: the client asks, once.
+    nowhere = Profile(name="test", host=f"http://127.0.0.1:{closed_port()}", project_id=1)
+    session.early_page = EarlyPage(nowhere, DEMO_API_KEY, query)
+    assert await asyncio.wrap_future(session.early_page.answer) is None
+    assert session.first_page_in_hand(**query) is None and session.early_page is None
+    assert (await session.list_first_page(**query)).results
+    assert first_pages(live_sandbox) == 2
+    await session.aclose()
+
+
 async def test_a_list_that_stops_waiting_leaves_the_early_request_unharmed(
     session: Session,
 ) -> None:

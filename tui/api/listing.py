@@ -59,8 +59,6 @@ class ListingEndpoints:
         return self._page(answer, path, lambda data: parse_page(data, Insight))
 
     async def _get_listing(self, path: str, params: Mapping[str, str] | None) -> Answer:
-        # Read on the event loop: plain rows take ~1 ms a page (quick_read.py), odd ones a few
-        # ms; a thread would cost more than that in the GIL hand-overs of every request.
         return await self._transport.request(
             "GET", path, params=params, retry=Retry.ALWAYS, deep_ok=True
         )
@@ -69,7 +67,9 @@ class ListingEndpoints:
         """A listing page; a body that is no listing at all is an UnexpectedResponseError (not
         an empty page, which would read as "no insights"). A row nested too deeply to read (one
         insight's query thousands of levels deep) is skipped, like any row that cannot be read,
-        rather than costing the whole page."""
+        rather than costing the whole page. Read on the event loop: plain rows take ~1 ms a
+        page (quick_read.py; row pages less), odd ones a few ms; a thread would cost more than
+        that in the GIL hand-overs of every request."""
         data = answer.data
         unreadable = 0
         if answer.too_deep:

@@ -310,7 +310,9 @@ R_co = TypeVar("R_co", bound=Identified, covariant=True)
 class RowReader(Protocol[R_co]):
     """Turns a listing's insights into a caller's own compact rows (the insight list's
     `InsightRow` class is one): `from_wire` reads a row in its plain JSON form straight, or
-    says None, and `of` takes an `Insight` the tolerant model read from any other form."""
+    says None, and `of` takes an `Insight` the tolerant model read from any other form.
+    `from_wire` never raises, and a row it reads equals `of(Insight.model_validate(row))`, so a
+    page reads the same whichever way each row went."""
 
     def from_wire(self, row: Mapping[str, Any]) -> R_co | None: ...
 

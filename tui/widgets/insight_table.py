@@ -22,7 +22,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
-from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from tui.insight_row import InsightRow
@@ -545,9 +545,10 @@ class InsightTable(ScrollView, can_focus=True, inherit_bindings=False):
 
 
 def _thumb(bar: ScrollBar) -> list[object]:
-    """The cells of `bar` as it would draw itself now (as `ScrollBar._render_bar` sizes it)."""
+    """The cells of `bar` as it would draw itself now (its renderer, sized as
+    `ScrollBar._render_bar` sizes it)."""
     window = bar.window_size if bar.window_size < bar.window_virtual_size else 0
-    drawn = ScrollBarRender.render_bar(
+    drawn = bar.renderer.render_bar(
         size=bar.size.height,
         virtual_size=ceil(bar.window_virtual_size),
         window_size=ceil(window),
