@@ -9,7 +9,7 @@ request is the very one the client would send (a numeric project, no proxy, no C
 profile's own) and only keeps an answer that is plain in every row; anything
 else (a failure, a redirect, an older server's 404, a row in another form) leaves its answer None,
 and the list asks through the client, which has the retries, the pacing and the words for every
-failure. `FirstPage` is the page the list takes, from either.
+failure. Either way the list takes a `RowPage` of `InsightRow`s.
 
 A start-up that has cached rows to draw first sends the request `held`: it leaves once the
 first frame is drawn (`release`, from `Session.warm_up`), so that its work does not compete
@@ -25,12 +25,12 @@ import os
 import sys
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode, urlsplit
 
 from tui.api.addressing import USER_AGENT, key_problem, normalize_host
 from tui.api.list_params import ListFilters, list_params
+from tui.api.row_pages import RowPage
 from tui.insight_row import InsightRow
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from tui.config import Profile
 
-__all__ = ["EARLY_TIMEOUT_SECONDS", "EarlyPage", "FirstPage"]
+__all__ = ["EARLY_TIMEOUT_SECONDS", "EarlyPage", "page_from_wire"]
 
 #: How long the early request may take before the client is left to ask (with its own timeout):
 #: each socket operation's limit, and (with `HOLD_SECONDS`) how long the list waits in all, which
@@ -50,29 +50,20 @@ HOLD_SECONDS = 1.0
 _PROXIES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
 
 
-@dataclass(frozen=True)
-class FirstPage:
-    """The first page of the list: its rows, the server's count and whether more follow."""
-
-    results: list[InsightRow]
-    count: int | None
-    has_next: bool
-
-    @classmethod
-    def from_wire(cls, body: Any) -> FirstPage | None:
-        """The page from a listing's JSON, or None unless it and every row are plain."""
-        if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+def page_from_wire(body: Any) -> RowPage[InsightRow] | None:
+    """The page from a listing's JSON, or None unless it and every row are plain."""
+    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        return None
+    count, link = body.get("count"), body.get("next")
+    if not (count is None or type(count) is int) or not (link is None or type(link) is str):
+        return None
+    rows: list[InsightRow] = []
+    for row in body["results"]:
+        read = InsightRow.from_wire(row) if isinstance(row, dict) else None
+        if read is None:
             return None
-        count, link = body.get("count"), body.get("next")
-        if not (count is None or type(count) is int) or not (link is None or type(link) is str):
-            return None
-        rows: list[InsightRow] = []
-        for row in body["results"]:
-            read = InsightRow.from_wire(row) if isinstance(row, dict) else None
-            if read is None:
-                return None
-            rows.append(read)
-        return cls(rows, count, bool(link))
+        rows.append(read)
+    return RowPage(rows, count, link or None)
 
 
 def _goes_direct(environ: Mapping[str, str]) -> bool:
@@ -96,7 +87,8 @@ class EarlyPage:
         self, profile: Profile, api_key: str, query: Mapping[str, Any], *, held: bool = False
     ) -> None:
         self.query = dict(query)
-        self.answer: concurrent.futures.Future[FirstPage | None] = concurrent.futures.Future()
+        self.answer: concurrent.futures.Future[RowPage[InsightRow] | None]
+        self.answer = concurrent.futures.Future()
         self._profile = profile
         self._api_key = api_key
         self._go = threading.Event()
@@ -104,7 +96,7 @@ class EarlyPage:
             self._go.set()
         threading.Thread(target=self._ask, name="hogtui-first-page", daemon=True).start()
 
-    async def wait(self) -> FirstPage | None:
+    async def wait(self) -> RowPage[InsightRow] | None:
         """The answer, or None when it does not come within `HOLD_SECONDS` and
         `EARLY_TIMEOUT_SECONDS` (a name lookup that hangs is not bounded by socket timeouts).
         A wait that is cancelled or runs out before the request left calls the request off."""
@@ -133,7 +125,7 @@ class EarlyPage:
             page = None
         self.answer.set_result(page)
 
-    def _fetch(self) -> FirstPage | None:
+    def _fetch(self) -> RowPage[InsightRow] | None:
         profile, key = self._profile, self._api_key.strip()
         if not isinstance(profile.project_id, int) or profile.ca_bundle is not None:
             return None
@@ -163,7 +155,7 @@ class EarlyPage:
                 return None
         finally:
             connection.close()
-        return FirstPage.from_wire(json.loads(body))
+        return page_from_wire(json.loads(body))
 
 
 def _connection(scheme: str, host: str, port: int | None) -> http.client.HTTPConnection:

@@ -138,7 +138,7 @@ def retry_wait(error: BaseException | None, failures: int, waits: Sequence[float
 
 
 class PageAnswer(Protocol):
-    """What paging reads of a page that came: a client's `Page`, or the list's `FirstPage`."""
+    """What paging reads of a page that came: a client's `Page`, or a `RowPage` of rows."""
 
     @property
     def results(self) -> Sequence[Any]: ...

@@ -49,13 +49,14 @@ from tui.credentials import (
     store_api_key,
     stored_keys,
 )
-from tui.first_page import EarlyPage, FirstPage
+from tui.first_page import EarlyPage
 from tui.insight_row import InsightRow
 
 if TYPE_CHECKING:
     import httpx
 
     from tui.api import InsightsAPI
+    from tui.api.row_pages import RowPage
     from tui.drafts import DraftStore
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -150,7 +151,7 @@ class Session:
             return self._api
         return await asyncio.to_thread(lambda: self.api)
 
-    def first_page_in_hand(self, **query: Any) -> FirstPage | None:
+    def first_page_in_hand(self, **query: Any) -> RowPage[InsightRow] | None:
         """The early request's page when it asked `query` and has already come, without waiting:
         the list draws it in its very first frame. Taken once, as `list_first_page` takes it;
         an early request that came back empty-handed is taken too (the client asks next)."""
@@ -163,7 +164,7 @@ class Session:
         self.early_page = None
         return answer.result()
 
-    async def list_first_page(self, **query: Any) -> FirstPage:
+    async def list_first_page(self, **query: Any) -> RowPage[InsightRow]:
         """The rows of `api.list_insight_rows(InsightRow, **query)`, answered by the request sent
         early when it asked the same (once: a reload asks the server again). Should that one
         have failed, or found anything but plain rows, the client asks, with its retries and
@@ -174,8 +175,7 @@ class Session:
             if answered is not None:
                 return answered
         api = await self.open_api()
-        page = await api.list_insight_rows(InsightRow, **query)
-        return FirstPage(page.results, page.count, page.has_next)
+        return await api.list_insight_rows(InsightRow, **query)
 
     async def aclose(self) -> None:
         """Close the HTTP client, if it was opened; call it from the event loop that used it."""

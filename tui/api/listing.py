@@ -16,17 +16,8 @@ from tui.api.bodies import holds_too_deep
 from tui.api.errors import UnexpectedResponseError
 from tui.api.kinds import InsightKind
 from tui.api.list_params import MAX_PAGE_SIZE, DateParam, ListFilters, list_params
-from tui.api.models import (
-    Identified,
-    Insight,
-    Page,
-    R,
-    RowPage,
-    RowReader,
-    ShapeError,
-    parse_page,
-    parse_row_page,
-)
+from tui.api.models import Insight, Page, RowReader, ShapeError, parse_page, parse_row_page
+from tui.api.row_pages import Identified, R, RowPage
 from tui.api.transport import Answer, Retry, Transport
 
 __all__ = ["MAX_PAGE_SIZE", "DateParam", "ListFilters", "ListingEndpoints"]

@@ -30,6 +30,7 @@ from tui.api.collaboration_models import (
 from tui.api.kinds import InsightKind, kind_label, kind_of_query, query_interval, source_kind
 from tui.api.naming import insight_name
 from tui.api.quick_read import leaves_plain_values
+from tui.api.row_pages import Identified, R, RowPage
 from tui.api.wire import (
     Flag,
     IdText,
@@ -298,12 +299,6 @@ def _listing_of(data: Any) -> _Listing:
     )
 
 
-class Identified(Protocol):
-    @property
-    def id(self) -> int: ...
-
-
-R = TypeVar("R", bound=Identified)
 R_co = TypeVar("R_co", bound=Identified, covariant=True)
 
 
@@ -317,22 +312,6 @@ class RowReader(Protocol[R_co]):
     def from_wire(self, row: Mapping[str, Any]) -> R_co | None: ...
 
     def of(self, insight: Insight) -> R_co: ...
-
-
-@dataclass
-class RowPage(Generic[R]):
-    """A listing page read into a `RowReader`'s rows: like `Page`, without the models (reading
-    100 plain rows this way takes about a third of the time)."""
-
-    results: list[R]
-    count: int | None
-    next: str | None
-    #: Rows that could not be read at all (e.g. no `id`); skipped, not fatal.
-    skipped: int = 0
-
-    @property
-    def has_next(self) -> bool:
-        return self.next is not None
 
 
 def parse_row_page(data: Any, reader: RowReader[R]) -> RowPage[R]:

@@ -41,7 +41,8 @@ from tui.wording import error_text
 
 if TYPE_CHECKING:
     from tui.api.listing import ListFilters
-    from tui.api.models import Insight, RowPage
+    from tui.api.models import Insight
+    from tui.api.row_pages import RowPage
     from tui.session import HasSession
 
 # PAGE_SIZE and PREFETCH_ROWS live in tui.paging; tests read them from here too.
