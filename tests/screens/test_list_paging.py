@@ -116,13 +116,19 @@ def big_sandbox(insights: int, **faults: float) -> Any:
     )
 
 
+def slow_list(insights: int, latency: float, isolated_dirs: Any) -> tuple[HogApp, Any, int]:
+    """The app over a big sandbox answering `latency` seconds late; the sandbox's state, and
+    how many insights it lists."""
+    slow = big_sandbox(insights, latency=latency)
+    state = slow.state.sandbox
+    live = sum(1 for insight in state.insights.values() if not insight["deleted"])
+    return app_over(slow, isolated_dirs), state, live
+
+
 async def test_one_G_on_a_long_list_fetches_ahead_and_asks_each_page_once(isolated_dirs: Any):
     """1,200 insights behind a slow server: one G brings all of them, each page asked once
     (`tests/api/test_api_pages_ahead.py` checks that four are on their way at a time)."""
-    slow = big_sandbox(1200, latency=0.2)
-    state = slow.state.sandbox
-    live = sum(1 for insight in state.insights.values() if not insight["deleted"])
-    app = app_over(slow, isolated_dirs)
+    app, state, live = slow_list(1200, 0.2, isolated_dirs)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await first_page(pilot)
         await pilot.press("G")
@@ -137,10 +143,7 @@ async def test_one_G_on_a_long_list_fetches_ahead_and_asks_each_page_once(isolat
 async def test_the_scrollbar_follows_the_rows_paging_in(isolated_dirs: Any):
     """The table redraws its scrollbar only when the thumb moves, but what the scrollbar draws
     from is never behind the rows: while G loads, at the end, and back at the top."""
-    slow = big_sandbox(1200, latency=0.05)
-    state = slow.state.sandbox
-    live = sum(1 for insight in state.insights.values() if not insight["deleted"])
-    app = app_over(slow, isolated_dirs)
+    app, _state, live = slow_list(1200, 0.05, isolated_dirs)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await first_page(pilot)
         table, bar = screen.table, screen.table.vertical_scrollbar
@@ -161,10 +164,7 @@ async def test_the_scrollbar_follows_the_rows_paging_in(isolated_dirs: Any):
 
 
 async def test_G_pressed_while_the_next_page_loads_asks_for_no_page_twice(isolated_dirs: Any):
-    slow = big_sandbox(700, latency=0.3)
-    state = slow.state.sandbox
-    live = sum(1 for insight in state.insights.values() if not insight["deleted"])
-    app = app_over(slow, isolated_dirs)
+    app, state, live = slow_list(700, 0.3, isolated_dirs)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await first_page(pilot)
         screen.table.move_cursor(row=PAGE_SIZE - PREFETCH_ROWS)  # the next page is asked for
