@@ -15,7 +15,9 @@ from tui.api.errors import (
     RateLimitedError,
     ServerError,
 )
-from tui.api.models import Insight, Page
+from tui.api.models import Insight
+from tui.api.row_pages import RowPage
+from tui.insight_row import InsightRow
 from tui.paging import (
     PAGE_SIZE,
     PREFETCH_ROWS,
@@ -30,12 +32,13 @@ from tui.screens.list_status import retry_text, rows_message, status_text
 WAITS = (5.0, 10.0, 30.0)
 
 
-def page(ids: range | list[int], *, count: int | None, more: bool = False) -> Page[Insight]:
-    """A page holding insights `ids`; `more`: the server gives a `next` link."""
-    return Page[Insight](
-        count=count,
-        next="https://posthog.example/api/next" if more else None,
-        results=[Insight.model_validate({"id": i, "name": f"insight {i}"}) for i in ids],
+def page(ids: range | list[int], *, count: int | None, more: bool = False) -> RowPage[InsightRow]:
+    """A page holding insights `ids`, as the list reads it; `more`: the server gives a `next`
+    link."""
+    return RowPage(
+        [InsightRow.of(Insight.model_validate({"id": i, "name": f"insight {i}"})) for i in ids],
+        count,
+        "https://posthog.example/api/next" if more else None,
     )
 
 

@@ -13,12 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from tui.api.errors import NetworkError, RateLimitedError, ServerError
 
 if TYPE_CHECKING:
     from tui.api.listing import ListFilters
+    from tui.api.row_pages import RowPage
 
 PAGE_SIZE = 100
 # G's run asks for this many pages at once (through the one client, so its pacing still holds).
@@ -137,20 +138,7 @@ def retry_wait(error: BaseException | None, failures: int, waits: Sequence[float
     return delay
 
 
-class PageAnswer(Protocol):
-    """What paging reads of a page that came: a client's `Page`, or a `RowPage` of rows."""
-
-    @property
-    def results(self) -> Sequence[Any]: ...
-
-    @property
-    def count(self) -> int | None: ...
-
-    @property
-    def has_next(self) -> bool: ...
-
-
-def more_after(page: PageAnswer, loaded: int) -> bool:
+def more_after(page: RowPage[Any], loaded: int) -> bool:
     """Whether the server has rows after the first `loaded`, judging by `page`, the last answer.
     `count` may be missing (None); `next` then says whether there is more."""
     return bool(page.results) and (
@@ -277,7 +265,7 @@ class Paging:
         """A further page of `generation` came, failed or was dropped."""
         return replace(self, loading_more=False) if self.is_current(generation) else self
 
-    def arrived(self, generation: int, page: PageAnswer, offset: int) -> Paging:
+    def arrived(self, generation: int, page: RowPage[Any], offset: int) -> Paging:
         """A page that starts at row `offset` came; ignored if asked for an older generation.
         The count follows the server's, and a good answer ends any run of failures."""
         if not self.is_current(generation):
