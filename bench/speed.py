@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from bench.speed_server import SandboxProcess, is_list_path
+from bench.speed_server import SandboxProcess
 from bench.speed_stats import ROW_NAMES, Row, cadence_count, median, parse_only
 
 REPO = Path(__file__).resolve().parents[1]
@@ -261,8 +261,8 @@ class SpeedBench:
         asked for once."""
         requests = [
             entry
-            for entry in self.sandbox.log(report["spawned"])
-            if entry[2] == "GET" and is_list_path(entry[3]) and entry[0] <= report["scroll_ended"]
+            for entry in self.sandbox.list_gets(report["spawned"])
+            if entry[0] <= report["scroll_ended"]
         ]
         asked = Counter(tuple(sorted(parse_qsl(entry[4]))) for entry in requests)
         repeated = sum(times - 1 for times in asked.values())
@@ -301,9 +301,7 @@ class SpeedBench:
         finally:
             self.sandbox.set(list_delay=0)
         answered = [
-            entry[1]
-            for entry in self.sandbox.log(report["spawned"])
-            if entry[2] == "GET" and is_list_path(entry[3]) and entry[1] is not None
+            entry[1] for entry in self.sandbox.list_gets(report["spawned"]) if entry[1] is not None
         ]
         shown = report["first_rows_at"]
         if answered and shown >= min(answered):
@@ -364,12 +362,8 @@ class SpeedBench:
 
         took = [
             (entry[1] - entry[0]) * 1000
-            for entry in self.sandbox.log(since)
-            if entry[2] == "GET"
-            and is_list_path(entry[3])
-            and entry[1] is not None
-            and entry[1] <= until
-            and same(entry[4])
+            for entry in self.sandbox.list_gets(since)
+            if entry[1] is not None and entry[1] <= until and same(entry[4])
         ]
         if not took:
             return None

@@ -159,6 +159,10 @@ class SandboxProcess:
         answer = self.client.get("/_bench/log", params={"since": since})
         return [tuple(entry) for entry in answer.json()]
 
+    def list_gets(self, since: float = 0.0) -> list[tuple[float, float | None, str, str, str]]:
+        """The GETs of the insight listing since `since`, as `log` gives them."""
+        return [entry for entry in self.log(since) if entry[2] == "GET" and is_list_path(entry[3])]
+
     def collect(self) -> None:
         """Collect the sandbox's garbage now, between measurements (see `_serve`)."""
         self.client.post("/_bench/collect")
