@@ -251,6 +251,40 @@ async def test_twenty_polling_refreshes_share_one_budget_and_never_draw_a_429() 
     assert max(recorder.most_in_flight.values()) == 1
 
 
+async def test_refreshes_started_by_one_key_send_their_first_requests_a_loop_turn_apart() -> None:
+    """`R` on twenty rows starts twenty refreshes at once. Were their first requests all built and
+    sent in one turn of the event loop, that turn would hold up the frame after the key; each
+    goes a turn after the one before instead."""
+    app = sandbox(query_seconds=120.0)
+    turns = 0
+    first_request_turns: list[int] = []
+
+    async def count_turns() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    async def note_turn(scope: Any, receive: Any, send: Any) -> None:
+        if "refresh=force_async" in scope.get("query_string", b"").decode():
+            first_request_turns.append(turns)
+        await app(scope, receive, send)
+
+    counter = asyncio.ensure_future(count_turns())
+    try:
+        async with make_api(note_turn, rate_limit_per_minute=None, rate_limit_per_hour=None) as api:
+            run = Run(api, max_concurrent=5)
+            run.ask(insight_ids(app.state.sandbox, 5))
+            await eventually(lambda: len(first_request_turns) == 5)
+            assert [entry.state for entry in run.registry.entries] == [JobState.RUNNING] * 5
+            await run.registry.cancel_all(timeout=5)
+            await run.settle()
+    finally:
+        counter.cancel()
+    assert len(set(first_request_turns)) == 5, first_request_turns
+    assert first_request_turns == sorted(first_request_turns)
+
+
 # -- staleness -------------------------------------------------------------------------------------
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -161,6 +161,9 @@ class RefreshRegistry:
         self._allowed_after: dict[int, datetime] = {}
         #: Set while the app quits: nothing new starts.
         self.closing = False
+        #: Held by one starting refresh for a loop turn: twenty started by one key send their
+        #: first requests a turn apart, instead of all in one turn that holds up the next frame.
+        self._first_steps = asyncio.Lock()
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -278,6 +281,8 @@ class RefreshRegistry:
         this cancels the calculation on the server (RefreshJob does)."""
         entry.job = job
         try:
+            async with self._first_steps:
+                await asyncio.sleep(0)
             if entry.cancel_requested:
                 await job.cancel()  # asked to stop before it began: nothing reaches the server
             async for update in job:
