@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import Callable, Iterator, Mapping
-from functools import partial
+from collections.abc import Callable, Mapping
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from textual.app import App
@@ -43,12 +43,17 @@ _TYPED_PREFIX = re.compile(r"^\s*(go\s+to(\s+insight)?\s*[:…]?)\s*", re.IGNORE
 # -- key hints -------------------------------------------------------------------------------------
 
 
-def _declared(node: DOMNode) -> Iterator[Binding]:
-    """The bindings `node`'s class and its bases declare (before any keymap)."""
-    for cls in type(node).__mro__:
+@cache
+def _declared(node_class: type[DOMNode]) -> Mapping[str, list[Binding]]:
+    """The bindings a class and its bases declare (before any keymap), by binding id. Kept per
+    class: the list asks for its hints on every bit of refresh progress."""
+    by_id: dict[str, list[Binding]] = {}
+    for cls in node_class.__mro__:
         declared = cls.__dict__.get("BINDINGS")
-        if declared:
-            yield from Binding.make_bindings(declared)
+        for binding in Binding.make_bindings(declared or ()):
+            if binding.id:
+                by_id.setdefault(binding.id, []).append(binding)
+    return by_id
 
 
 def key_hint(screen: Screen[Any], binding_id: str) -> str | None:
@@ -62,7 +67,7 @@ def key_hint(screen: Screen[Any], binding_id: str) -> str | None:
     remapped = keymap.get(binding_id)
     for node in (screen, *screen.walk_children(), app):
         # "escape,q" is declared once but made into one Binding per key.
-        found = [binding for binding in _declared(node) if binding.id == binding_id]
+        found = _declared(type(node)).get(binding_id)
         if not found:
             continue
         if remapped:
