@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ PROBE_TIMEOUT = 300.0
 QUICK_INSIGHTS = 1_000
 #: How many times each value and its floor are taken unless `--repeat` says.
 DEFAULT_REPEAT = 5
-#: `import` and `cli_start` time this many pairs each repeat (see `SpeedBench.wall_pairs`).
+#: `import`, `cli_start` and `warm_start` take this many pairs each repeat (`SpeedBench.in_turns`).
 PAIRS_PER_REPEAT = 3
 
 #: Rows measured together (one app process gives them all) -> the rows.
@@ -213,26 +213,34 @@ class SpeedBench:
         if listed != plain:
             samples.errors.append(f"the client listed {listed} insights, plain paging {plain}")
 
-    def wall_pairs(self, samples: Samples, command: Sequence[str], floor: Sequence[str]) -> None:
-        """`PAIRS_PER_REPEAT` timings of `command` and of `floor`, taking turns at going first:
-        a process start is over in a quarter of a second, short enough for one slow moment of
-        this machine to land on one side of a pair only."""
+    def in_turns(
+        self, samples: Samples, value: Callable[[], float | None], floor: Callable[[], float]
+    ) -> None:
+        """`PAIRS_PER_REPEAT` samples of `value` and of `floor`, taking turns at going first. For
+        the rows that time one start of a process: a start is over in a quarter of a second, and
+        this machine now and then runs a third slower for a few of them at a time, so a slow
+        stretch must fall on both sides and a few more samples outvote it."""
         for pair in range(PAIRS_PER_REPEAT):
             if pair % 2:
-                samples.floors.append(self.wall(*floor))
-                samples.values.append(self.wall(*command))
+                samples.floors.append(floor())
+                samples.values.append(value())
             else:
-                samples.values.append(self.wall(*command))
-                samples.floors.append(self.wall(*floor))
+                samples.values.append(value())
+                samples.floors.append(floor())
 
     def measure_import(self, rows: dict[str, Samples]) -> None:
-        self.wall_pairs(rows["import"], ["-c", "import tui.app"], ["-c", "import textual.app"])
+        self.in_turns(
+            rows["import"],
+            lambda: self.wall("-c", "import tui.app"),
+            lambda: self.wall("-c", "import textual.app"),
+        )
 
     def measure_cli_start(self, rows: dict[str, Samples]) -> None:
         # The console script when installed (what a user types), else the module it runs.
         script = Path(sys.executable).with_name("hogtui")
         command = [str(script), "--version"] if script.exists() else ["-m", "tui", "--version"]
-        self.wall_pairs(rows["cli_start"], command, ["-c", "pass"])
+        samples = rows["cli_start"]
+        self.in_turns(samples, lambda: self.wall(*command), lambda: self.wall("-c", "pass"))
 
     # -- the list: first rows, G to the end, a resize, memory ----------------------------------
 
@@ -309,22 +317,25 @@ class SpeedBench:
         self.spawn("bench.speed_probe", "cold", home)
         self.sandbox.set(list_delay=WARM_LIST_DELAY)
         try:
-            report = self.spawn("bench.speed_probe", "warm", home)
+            # Each warm start leaves before its list is answered: the cold start's cache stays.
+            self.in_turns(samples, lambda: self._warm_start(home, samples), self.first_rows_floor)
         finally:
             self.sandbox.set(list_delay=0)
+
+    def _warm_start(self, home: Path, samples: Samples) -> float | None:
+        """Seconds from a start to the cached rows drawn; None (and why) when no cache showed."""
+        report = self.spawn("bench.speed_probe", "warm", home)
         answered = [
             entry[1] for entry in self.sandbox.list_gets(report["spawned"]) if entry[1] is not None
         ]
-        shown = report["first_rows_at"]
+        shown = float(report["first_rows_at"])
         if answered and shown >= min(answered):
-            samples.values.append(None)
             samples.errors.append(
                 "no cached rows: the second start showed rows only after the list was answered "
                 f"({shown - report['spawned']:.2f} s)"
             )
-        else:
-            samples.values.append(shown - report["spawned"])
-        samples.floors.append(self.first_rows_floor())
+            return None
+        return shown - float(report["spawned"])
 
     def measure_search_settle(self, rows: dict[str, Samples]) -> None:
         samples = rows["search_settle"]
