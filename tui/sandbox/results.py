@@ -12,9 +12,11 @@ import hashlib
 import json
 import math
 import random
-import re
 from dataclasses import dataclass
 from typing import Any
+
+from tui.sandbox.dates import DateRange, bucket_day, bucket_label, date_range_of
+from tui.sandbox.hogql_rows import hogql_rows
 
 INSIGHT_QUERY_KINDS = (
     "TrendsQuery",
@@ -181,105 +183,6 @@ def query_hash(query: Any, *extra: Any) -> str:
     return hashlib.md5(payload.encode(), usedforsecurity=False).hexdigest()
 
 
-# --------------------------------------------------------------------------- dates
-
-
-@dataclass
-class DateRange:
-    start: dt.date
-    end: dt.date
-    interval: str
-
-    def buckets(self, limit: int = 400) -> list[dt.datetime]:
-        points: list[dt.datetime] = []
-        if self.interval == "hour":
-            start = dt.datetime.combine(self.end, dt.time()) - dt.timedelta(hours=23)
-            if self.start < self.end:
-                start = dt.datetime.combine(
-                    max(self.start, self.end - dt.timedelta(days=6)), dt.time()
-                )
-            now = dt.datetime.combine(self.end, dt.time(23))
-            while start <= now and len(points) < limit:
-                points.append(start)
-                start += dt.timedelta(hours=1)
-            return points
-        day = self.start
-        if self.interval == "week":
-            day -= dt.timedelta(days=(day.weekday() + 1) % 7)  # weeks start on Sunday
-        elif self.interval == "month":
-            day = day.replace(day=1)
-        while day <= self.end and len(points) < limit:
-            points.append(dt.datetime.combine(day, dt.time()))
-            day = _next_bucket(day, self.interval)
-        return points[-limit:]
-
-
-def _next_bucket(day: dt.date, interval: str) -> dt.date:
-    if interval == "week":
-        return day + dt.timedelta(days=7)
-    if interval == "month":
-        return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return day + dt.timedelta(days=1)
-
-
-_RELATIVE = re.compile(r"^-?(\d+)([hdwmyq])$")
-
-
-def parse_relative_date(text: str, today: dt.date) -> dt.date | None:
-    """PostHog's relative dates (-7d, -8w, -12m, mStart, all) and ISO dates, as a day."""
-    value = text.strip()
-    match = _RELATIVE.match(value)
-    if match:
-        amount, unit = int(match.group(1)), match.group(2)
-        days = {"h": 0, "d": 1, "w": 7, "m": 30, "q": 91, "y": 365}[unit] * amount
-        if unit == "h":
-            days = math.ceil(amount / 24)
-        return today - dt.timedelta(days=days)
-    if value == "dStart":
-        return today
-    if value == "wStart":
-        return today - dt.timedelta(days=(today.weekday() + 1) % 7)
-    if value == "mStart":
-        return today.replace(day=1)
-    if value == "yStart":
-        return today.replace(month=1, day=1)
-    if value == "all":
-        return today - dt.timedelta(days=365)
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
-def date_range_of(source: dict[str, Any], today: dt.date, override: str | None) -> DateRange:
-    date_range = source.get("dateRange") or {}
-    raw_from = override or date_range.get("date_from") or "-7d"
-    interval = str(source.get("interval") or "day")
-    start = parse_relative_date(str(raw_from), today) or today - dt.timedelta(days=7)
-    raw_to = date_range.get("date_to")
-    end = parse_relative_date(str(raw_to), today) if raw_to and not override else None
-    end = min(end or today, today)
-    if start > end:
-        start = end
-    return DateRange(
-        start, end, interval if interval in ("hour", "day", "week", "month") else "day"
-    )
-
-
-def _label(point: dt.datetime, interval: str) -> str:
-    if interval == "hour":
-        return f"{point.day}-{point:%b-%Y %H:%M}"
-    if interval == "month":
-        return f"{point:%b %Y}"
-    return f"{point.day}-{point:%b-%Y}"
-
-
-def _day(point: dt.datetime, interval: str) -> str:
-    if interval == "hour":
-        return f"{point:%Y-%m-%d %H:%M:%S}"
-    return f"{point:%Y-%m-%d}"
-
-
 # --------------------------------------------------------------------------- generators
 
 
@@ -344,8 +247,8 @@ def _trends(
 ) -> list[dict[str, Any]]:
     points = rng_range.buckets()
     interval = rng_range.interval
-    labels = [_label(p, interval) for p in points]
-    days = [_day(p, interval) for p in points]
+    labels = [bucket_label(p, interval) for p in points]
+    days = [bucket_day(p, interval) for p in points]
     display = (source.get("trendsFilter") or {}).get("display") or "ActionsLineGraph"
     aggregated = display in _AGGREGATED_DISPLAYS
     series_nodes = [n for n in source.get("series") or [] if isinstance(n, dict)] or [
@@ -399,8 +302,8 @@ def _funnel(source: dict[str, Any], rng: random.Random, rng_range: DateRange) ->
             {
                 "count": len(points),
                 "data": data,
-                "days": [_day(p, rng_range.interval) for p in points],
-                "labels": [_label(p, rng_range.interval) for p in points],
+                "days": [bucket_day(p, rng_range.interval) for p in points],
+                "labels": [bucket_label(p, rng_range.interval) for p in points],
             }
         ]
     if viz == "time_to_convert":
@@ -550,111 +453,11 @@ def _lifecycle(
                 "status": status,
                 "count": sum(data),
                 "data": data,
-                "labels": [_label(p, interval) for p in points],
-                "days": [_day(p, interval) for p in points],
+                "labels": [bucket_label(p, interval) for p in points],
+                "days": [bucket_day(p, interval) for p in points],
             }
         )
     return out
-
-
-_SELECT = re.compile(r"^\s*select\s+(?P<cols>.*?)\s+from\s", re.IGNORECASE | re.DOTALL)
-_LIMIT = re.compile(r"\blimit\s+(\d+)", re.IGNORECASE)
-
-
-def _split_columns(text: str) -> list[str]:
-    parts: list[str] = []
-    depth = 0
-    current = ""
-    for char in text:
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        if char == "," and depth == 0:
-            parts.append(current.strip())
-            current = ""
-        else:
-            current += char
-    if current.strip():
-        parts.append(current.strip())
-    return parts
-
-
-def _column_name_and_type(expression: str) -> tuple[str, str]:
-    alias = re.search(r"\s+as\s+([\w$.]+)\s*$", expression, re.IGNORECASE)
-    name = alias.group(1) if alias else expression.strip()
-    lowered = expression.lower()
-    if re.search(r"\b(count|uniq|uniqexact|sum)\s*\(", lowered):
-        return name, "UInt64"
-    if re.search(r"\b(avg|quantile\w*|median|round)\s*\(", lowered) or "/" in lowered:
-        return name, "Float64"
-    if "todate" in lowered or "tostartof" in lowered or re.search(r"\bdate\b|\bday\b", lowered):
-        return name, "Date"
-    if "timestamp" in lowered:
-        return name, "DateTime64(6, 'UTC')"
-    return name, "String"
-
-
-def _hogql_rows(
-    text: str, rng: random.Random, today: dt.date
-) -> tuple[list[str], list[list[str]], list[list[Any]]]:
-    match = _SELECT.match(text)
-    expressions = _split_columns(match.group("cols")) if match else ["count()"]
-    columns_and_types = [_column_name_and_type(e) for e in expressions]
-    if len(expressions) == 1 and expressions[0] == "*":
-        columns_and_types = [
-            ("uuid", "UUID"),
-            ("event", "String"),
-            ("timestamp", "DateTime64(6, 'UTC')"),
-            ("distinct_id", "String"),
-        ]
-    limit_match = _LIMIT.search(text)
-    has_aggregate_only = all(t in ("UInt64", "Float64") for _, t in columns_and_types)
-    rows_wanted = 1 if has_aggregate_only else rng.randint(8, 25)
-    if limit_match:
-        rows_wanted = min(rows_wanted, int(limit_match.group(1)))
-    words = [
-        "Chrome",
-        "Safari",
-        "Firefox",
-        "/pricing",
-        "/docs",
-        "US",
-        "GB",
-        "pro",
-        "free",
-        "google",
-    ]
-    rows: list[list[Any]] = []
-    for index in range(rows_wanted):
-        row: list[Any] = []
-        for name, type_ in columns_and_types:
-            if type_ == "UInt64":
-                row.append(rng.randint(10, 90_000))
-            elif type_ == "Float64":
-                row.append(round(rng.uniform(0, 500), 2))
-            elif type_ == "Date":
-                row.append(f"{today - dt.timedelta(days=index):%Y-%m-%d}")
-            elif type_.startswith("DateTime"):
-                moment = dt.datetime.combine(today, dt.time(12)) - dt.timedelta(minutes=37 * index)
-                row.append(f"{moment:%Y-%m-%dT%H:%M:%S}.000000Z")
-            elif type_ == "UUID":
-                row.append(f"{rng.getrandbits(128):032x}")
-            elif "id" in name.lower():
-                row.append(f"user_{rng.randint(1000, 99999)}")
-            else:
-                row.append(rng.choice(words))
-        rows.append(row)
-    if (
-        rows
-        and columns_and_types
-        and columns_and_types[-1][1] == "UInt64"
-        and not has_aggregate_only
-    ):
-        rows.sort(key=lambda r: -int(r[-1]))
-    columns = [name for name, _ in columns_and_types]
-    types = [[name, type_] for name, type_ in columns_and_types]
-    return columns, types, rows
 
 
 def _generated_hogql(source: dict[str, Any], date_range: DateRange) -> str:
@@ -696,7 +499,7 @@ def compute(
     result: Any
     if kind == "HogQLQuery":
         text = str(source.get("query") or "select 1")
-        columns, types, rows = _hogql_rows(text, rng, today)
+        columns, types, rows = hogql_rows(text, rng, today)
         return Computed(rows, columns, types, text, False, resolved, estimated_rows)
     if kind == "TrendsQuery":
         result = _trends(source, rng, date_range)
@@ -711,7 +514,7 @@ def compute(
     elif kind == "LifecycleQuery":
         result = _lifecycle(source, rng, date_range)
     else:
-        columns, types, rows = _hogql_rows("select event, count() as count from events", rng, today)
+        columns, types, rows = hogql_rows("select event, count() as count from events", rng, today)
         return Computed(rows, columns, types, None, False, resolved, estimated_rows)
     return Computed(
         result, None, None, _generated_hogql(source, date_range), False, resolved, estimated_rows
