@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tui import config
+from tui import config, user_files
 from tui.config import ConfigError, Profile
 
 
 def test_dirs_follow_the_environment(isolated_dirs: dict[str, Path]) -> None:
-    assert config.config_dir() == isolated_dirs["config"]
-    assert config.data_dir() == isolated_dirs["data"]
+    assert user_files.config_dir() == isolated_dirs["config"]
+    assert user_files.data_dir() == isolated_dirs["data"]
     assert config.config_path() == isolated_dirs["config"] / "config.toml"
 
 

@@ -12,15 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from tui.config import (
-    ConfigError,
-    Profile,
-    config_dir,
-    load_config,
-    normalise_host,
-    read_toml,
-    write_atomic,
-)
+from tui.config import ConfigError, Profile, load_config, normalise_host, read_toml
+from tui.user_files import config_dir, write_atomic
 
 ENV_VAR = "POSTHOG_PERSONAL_API_KEY"
 KEYRING_SERVICE = "hogtui"

@@ -1,7 +1,7 @@
 """Unsaved edits kept on local disk, one JSON file per key, so typing survives a crash.
 
 Keys are "insight-<id>" for an existing insight and "new" for one not created yet. A file is
-written atomically (config.write_atomic); a damaged file is set aside, not lost. `DraftWriter`
+written atomically (user_files.write_atomic); a damaged file is set aside, not lost. `DraftWriter`
 does the writing on a worker thread, so an fsync never stalls the keyboard. `DraftStore.lock`
 lets one hogtui at a time write a key's draft; a second one keeps its edits in a draft of its own.
 """
@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tui.config import make_private_dir, write_atomic
+from tui.user_files import make_private_dir, write_atomic
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 #: A draft kept apart while another hogtui held the lock: "<key>--<pid of its writer>".

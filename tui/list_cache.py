@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from tui.config import DATA_DIR_ENV, Profile, write_atomic
+from tui.config import Profile
 from tui.insight_row import InsightRow
 from tui.timefmt import parse_iso
+from tui.user_files import DATA_DIR_ENV, write_atomic
 
 __all__ = ["CACHED_ROWS", "CACHE_DIR_ENV", "CachedList", "cache_dir", "cache_path", "load", "save"]
 

@@ -36,7 +36,6 @@ from tui.config import (
     ConfigError,
     Profile,
     ProjectId,
-    data_dir,
     load_config,
     save_profile,
 )
@@ -51,6 +50,7 @@ from tui.credentials import (
 )
 from tui.first_page import EarlyPage
 from tui.insight_row import InsightRow
+from tui.user_files import data_dir
 
 if TYPE_CHECKING:
     import httpx
@@ -223,7 +223,7 @@ class LoginResult:
 
 def drafts_dir(profile: Profile, *, demo: bool = False) -> Path:
     """Drafts are kept per host and project: insight ids only mean something within a project.
-    Only the path: the directories are made, 0700, by the first save (config.write_atomic)."""
+    Only the path: the directories are made, 0700, by the first save (user_files.write_atomic)."""
     if demo:
         return data_dir() / "drafts" / "demo"
     netloc = urlsplit(profile.host).netloc or profile.host

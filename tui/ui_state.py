@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tui.config import config_dir, write_atomic
+from tui.user_files import config_dir, write_atomic
 
 STATE_FILE_NAME = "ui-state.json"
 _THEME = "theme"
