@@ -48,7 +48,7 @@ PROBE_TIMEOUT = 300.0
 QUICK_INSIGHTS = 1_000
 #: How many times each value and its floor are taken unless `--repeat` says.
 DEFAULT_REPEAT = 5
-#: `import`, `cli_start` and `warm_start` take this many pairs each repeat (`SpeedBench.in_turns`).
+#: The short rows take this many pairs each repeat (`SpeedBench.in_turns`).
 PAIRS_PER_REPEAT = 3
 
 #: Rows measured together (one app process gives them all) -> the rows.
@@ -205,21 +205,30 @@ class SpeedBench:
         samples = rows["list_all"]
         import tui.api  # noqa: F401 (the import is not the listing's time)
 
-        seconds, listed = self.timed(self._client_list_all)
-        floor, plain = self.timed(self._plain_list_all)
-        samples.values.append(seconds)
-        samples.floors.append(floor)
-        samples.extra["insights"] = listed
-        if listed != plain:
-            samples.errors.append(f"the client listed {listed} insights, plain paging {plain}")
+        listed: dict[str, int] = {}
+
+        def listing(run: Callable[[], Any], side: str) -> float:
+            seconds, listed[side] = self.timed(run)
+            return seconds
+
+        self.in_turns(
+            samples,
+            lambda: listing(self._client_list_all, "client"),
+            lambda: listing(self._plain_list_all, "plain"),
+        )
+        samples.extra["insights"] = listed["client"]
+        if listed["client"] != listed["plain"]:
+            samples.errors.append(
+                f"the client listed {listed['client']} insights, plain paging {listed['plain']}"
+            )
 
     def in_turns(
         self, samples: Samples, value: Callable[[], float | None], floor: Callable[[], float]
     ) -> None:
         """`PAIRS_PER_REPEAT` samples of `value` and of `floor`, taking turns at going first. For
-        the rows that time one start of a process: a start is over in a quarter of a second, and
-        this machine now and then runs a third slower for a few of them at a time, so a slow
-        stretch must fall on both sides and a few more samples outvote it."""
+        the rows whose sample is short (a start, one listing): this machine now and then runs a
+        third slower for a second or two, so a slow stretch must fall on both sides, and a few
+        more samples outvote it."""
         for pair in range(PAIRS_PER_REPEAT):
             if pair % 2:
                 samples.floors.append(floor())
