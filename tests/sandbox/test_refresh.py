@@ -143,6 +143,26 @@ async def test_a_finished_job_updates_the_cache(
     assert parse_iso(body["next_allowed_client_refresh"]) > last
 
 
+async def test_a_refresh_that_joins_a_running_calculation_of_the_same_query_is_refreshed_too(
+    client: Any, sandbox_state: Any, clock: FakeClock
+) -> None:
+    """Two insights with the same query share PostHog's cache (one cache key): the second's force
+    refresh joins the first's calculation, and when it ends both were refreshed by it (the list
+    said "✓ 2 h ago" for the second)."""
+    first = await _insight(client, sandbox_state, STALE)
+    second = await _insight(client, sandbox_state, STALE)
+    started = (await _get(client, first, "force_async"))["query_status"]
+    joined = (await _get(client, second, "force_async"))["query_status"]
+    assert joined["id"] == started["id"]
+    clock.advance(sandbox_state.config.query_seconds + 0.01)
+    ended = parse_iso(started["start_time"]) + dt.timedelta(
+        seconds=sandbox_state.config.query_seconds
+    )
+    for insight in (first, second):
+        body = await _get(client, insight, "force_cache")
+        assert abs(parse_iso(body["last_refresh"]) - ended) < dt.timedelta(milliseconds=1)
+
+
 async def test_a_hogql_fail_ends_in_error_and_leaves_the_cache(
     client: Any, sandbox_state: Any, clock: FakeClock
 ) -> None:

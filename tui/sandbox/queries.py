@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .timeutil import from_timestamp, iso
@@ -95,6 +95,9 @@ class QueryJob:
     error_message: str | None = None
     insight_id: int | None = None
     dashboard_id: int | None = None
+    #: (insight, dashboard) of the other refreshes that asked for this same query while it ran:
+    #: PostHog keeps one cache per query, so the result is theirs too.
+    joined: set[tuple[int, int | None]] = field(default_factory=set)
     client_query_id: str | None = None
     task_id: str = ""
     applied: bool = False

@@ -31,10 +31,12 @@ class QueryJobs(ResultCaches):
                 job.applied = True
                 if job.error:
                     continue
-                if job.insight_id is not None and job.insight_id in self.insights:
-                    insight = self.insights[job.insight_id]
-                    if self.cache_key(insight, job.dashboard_id) == job.id:
-                        self._set_last_refresh(insight, job.dashboard_id, from_timestamp(job.end))
+                if job.insight_id is not None:
+                    asked = {(job.insight_id, job.dashboard_id), *job.joined}
+                    for insight_id, dashboard_id in asked:
+                        insight = self.insights.get(insight_id)
+                        if insight is not None and self.cache_key(insight, dashboard_id) == job.id:
+                            self._set_last_refresh(insight, dashboard_id, from_timestamp(job.end))
                 elif job.response is not None and "cache_key" in job.response:
                     self.query_cache[str(job.response["cache_key"])] = (
                         from_timestamp(job.end),
@@ -264,6 +266,8 @@ class QueryJobs(ResultCaches):
                     compute=compute,
                     interval=interval,
                 )
+        elif action == "async" and job is not None and job.insight_id is not None:
+            job.joined.add((insight["id"], dashboard_id))
         if status is None and job is not None:
             status = job.status(self.now_ts())
         return self._cache_fields(insight, dashboard_id, is_cached=True, status=status)
