@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from screens.list_support import settled_list
 from support import until
 
 from tui import first_page
+from tui.api import connection
 from tui.cli.app import first_page_query
 from tui.config import Profile
 from tui.sandbox import DEFAULT_PROJECT_ID, DEMO_API_KEY
@@ -218,6 +220,32 @@ async def test_the_client_is_not_opened_until_it_is_needed(session: Session) -> 
     session.warm_up()
     api = await session.open_api()
     assert session.api is api and (await api.list_insights(limit=1)).results
+    await session.aclose()
+
+
+async def test_the_first_request_waits_for_the_warm_up_to_load_the_network_stack(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`G` pressed right after the first rows: had its request gone while the warm-up thread was
+    still loading anyio's backend, it would have imported the same modules on the event loop,
+    behind that thread's import lock. A slow machine's loading is stood in for by a gate."""
+    loading = threading.Event()
+    loaded = threading.Event()
+
+    def slow_warm_network_stack() -> None:
+        loading.set()
+        loaded.wait(10)
+
+    monkeypatch.setattr(connection, "warm_network_stack", slow_warm_network_stack)
+    session.warm_up()
+    await asyncio.to_thread(loading.wait, 10)
+    assert session.api_opened  # the client is there, its network stack not yet
+    asked = asyncio.ensure_future(session.open_api())
+    await asyncio.sleep(0.2)
+    assert not asked.done()
+    loaded.set()
+    api = await asyncio.wait_for(asked, 10)
+    assert (await api.list_insights(limit=1)).results
     await session.aclose()
 
 
