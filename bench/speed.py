@@ -4,7 +4,8 @@ next to its floor (the same work done the simplest way, in the same run), one JS
 The sandbox runs in a process of its own (`speed_server`); each app measurement starts the real
 `hogtui` in a fresh process (`speed_probe`), each floor a bare Textual app or plain httpx
 (`speed_floor`). Every value and its floor are taken `--repeat` K times (5 unless said, 1 under
-`--quick`), interleaved, and the medians printed. The exit status is 1 when a row misses its target;
+`--quick`), interleaved, and the medians printed; the short rows take three pairs each time, in
+turns (`SpeedBench.in_turns`). The exit status is 1 when a row misses its target;
 under `--quick` only the count checks fail it (rows held, requests per page, polls), timing is
 printed but not judged.
 """
